@@ -1,0 +1,174 @@
+"""Label sets of MELD, IEMOCAP and EmoryNLP, and the Feeling Wheel unified label space.
+
+Label strings and their order are exactly those of the official InstructERC code
+(``code/data_process.py`` and ``code/data_process_mixed.py``): the order is the COSMIC
+pickle index order, and the strings are what the prompts show and the model generates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+LabelSpace = Literal["original", "unified"]
+LABEL_SPACES: tuple[LabelSpace, ...] = ("original", "unified")
+
+#: The Feeling Wheel unified label set, in the order of the official unified prompt.
+UNIFIED_LABELS: tuple[str, ...] = (
+    "joyful",
+    "sad",
+    "neutral",
+    "mad",
+    "excited",
+    "fear",
+    "disgust",
+    "peaceful",
+    "powerful",
+)
+
+
+class UnknownLabelError(ValueError):
+    """A label string that belongs to no known spelling of the dataset's label set."""
+
+
+class UnknownDatasetError(KeyError):
+    """A dataset name that is not one of :data:`DATASET_NAMES`."""
+
+    def __str__(self) -> str:  # KeyError quotes its message otherwise
+        return str(self.args[0])
+
+
+@dataclass(frozen=True)
+class DatasetLabels:
+    """Everything label-related about one ERC dataset.
+
+    Attributes:
+        name: our dataset name (``meld``, ``iemocap``, ``emorynlp``).
+        official_name: the folder name the official code uses (``meld``, ``iemocap``, ``EmoryNLP``).
+        labels: the official label strings, in COSMIC pickle index order.
+        unified: the official mapping from each label to the Feeling Wheel unified set.
+        aliases: other spellings found in raw files (CSV, TSV, JSON), mapped to ``labels``.
+        num_speaker_labels: size of the speaker-identification label set (``Speaker_0`` ...).
+        unified_speaker_offset: offset the official code adds to speaker ids in unified data.
+        license: the licence of the public copies of the data.
+    """
+
+    name: str
+    official_name: str
+    labels: tuple[str, ...]
+    unified: dict[str, str]
+    aliases: dict[str, str] = field(default_factory=dict)
+    num_speaker_labels: int = 9
+    unified_speaker_offset: int = 0
+    license: str = "unknown"
+
+    def normalize(self, raw: str, where: str = "") -> str:
+        """Map a raw label spelling to the official label string, or raise naming ``where``."""
+        key = raw.strip()
+        if key in self.labels:
+            return key
+        folded = self.aliases.get(key.lower())
+        if folded is None:
+            location = f" at {where}" if where else ""
+            raise UnknownLabelError(
+                f"unknown {self.name} label {raw!r}{location}; expected one of {list(self.labels)} "
+                f"or {sorted(self.aliases)}"
+            )
+        return folded
+
+    def label_names(self, space: LabelSpace) -> tuple[str, ...]:
+        """The labels the prompt lists and the model predicts in ``space``."""
+        return self.labels if space == "original" else UNIFIED_LABELS
+
+    def to_space(self, label: str, space: LabelSpace) -> str:
+        """Convert an official label string to ``space``."""
+        return label if space == "original" else self.unified[label]
+
+
+def _aliases(pairs: dict[str, str], labels: tuple[str, ...]) -> dict[str, str]:
+    out = {label.lower(): label for label in labels}
+    out.update(pairs)
+    return out
+
+
+MELD = DatasetLabels(
+    name="meld",
+    official_name="meld",
+    labels=("neutral", "surprise", "fear", "sad", "joyful", "disgust", "angry"),
+    unified={
+        "neutral": "neutral",
+        "surprise": "powerful",
+        "fear": "fear",
+        "sad": "sad",
+        "joyful": "joyful",
+        "disgust": "disgust",
+        "angry": "mad",
+    },
+    aliases=_aliases(
+        {"sadness": "sad", "joy": "joyful", "anger": "angry"},
+        ("neutral", "surprise", "fear", "sad", "joyful", "disgust", "angry"),
+    ),
+    num_speaker_labels=9,
+    unified_speaker_offset=2,
+    license="gpl-3.0",
+)
+
+IEMOCAP = DatasetLabels(
+    name="iemocap",
+    official_name="iemocap",
+    labels=("happy", "sad", "neutral", "angry", "excited", "frustrated"),
+    unified={
+        "happy": "joyful",
+        "sad": "sad",
+        "neutral": "neutral",
+        "angry": "mad",
+        "excited": "excited",
+        "frustrated": "fear",
+    },
+    aliases=_aliases(
+        {"hap": "happy", "neu": "neutral", "ang": "angry", "exc": "excited", "fru": "frustrated"},
+        ("happy", "sad", "neutral", "angry", "excited", "frustrated"),
+    ),
+    num_speaker_labels=2,
+    unified_speaker_offset=0,
+    license="other",
+)
+
+EMORYNLP = DatasetLabels(
+    name="emorynlp",
+    official_name="EmoryNLP",
+    labels=("Joyful", "Mad", "Peaceful", "Neutral", "Sad", "Powerful", "Scared"),
+    unified={
+        "Joyful": "joyful",
+        "Mad": "mad",
+        "Peaceful": "peaceful",
+        "Neutral": "neutral",
+        "Sad": "sad",
+        "Powerful": "powerful",
+        "Scared": "fear",
+    },
+    aliases=_aliases({}, ("Joyful", "Mad", "Peaceful", "Neutral", "Sad", "Powerful", "Scared")),
+    num_speaker_labels=9,
+    unified_speaker_offset=10,
+    license="apache-2.0",
+)
+
+DATASETS: dict[str, DatasetLabels] = {d.name: d for d in (MELD, IEMOCAP, EMORYNLP)}
+DATASET_NAMES: tuple[str, ...] = tuple(DATASETS)
+
+
+def get_dataset_labels(name: str) -> DatasetLabels:
+    """Look a dataset up by our name or the official folder name (case-insensitive)."""
+    key = name.strip().lower()
+    if key not in DATASETS:
+        raise UnknownDatasetError(f"unknown dataset {name!r}; expected one of {list(DATASET_NAMES)}")
+    return DATASETS[key]
+
+
+def label_set(datasets: list[str] | tuple[str, ...], space: LabelSpace) -> tuple[str, ...]:
+    """The label list a model trained on ``datasets`` in ``space`` predicts from."""
+    if space == "unified":
+        return UNIFIED_LABELS
+    if len(datasets) != 1:
+        raise ValueError(f"the original label space needs exactly one dataset, got {list(datasets)}")
+    return get_dataset_labels(datasets[0]).labels
