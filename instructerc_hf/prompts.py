@@ -1,0 +1,133 @@
+"""The InstructERC prompt templates, byte-compatible with the official code.
+
+A main-task prompt has three parts, in this order (the paper's Figure 2):
+
+- the instruction: ``Now you are expert of sentiment and emotional analysis. ... ### ``
+- the history window: ``\\t Speaker_<i>:"<text>"`` for the previous ``window`` turns and the current one
+- the label statement: `` ### Please select the emotional label of < Speaker_<i>:"<text>"> from <labels>:``
+  (note its leading space)
+
+A retrieved demonstration (see :mod:`instructerc_hf.retrieval`) is placed after the label statement
+by default. The ``speaker``, ``impact`` and ``plain`` tasks have their own templates below.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+
+from .records import Turn
+
+INSTRUCTION = (
+    "Now you are expert of sentiment and emotional analysis. "
+    "The following conversation noted between '### ###' involves several speakers. ### "
+)
+LABEL_STATEMENT = ' ### Please select the emotional label of < Speaker_{speaker}:"{text}"> from <{labels}>:'
+IMPACT_STATEMENT = (
+    "###Based on the above historical utterances, next utterance is spoken by <{speaker}>, "
+    "please predict the emotion states of <{speaker}> from <{labels}>:"
+)
+SPEAKER_PROMPT = (
+    "Now you are expert of sentiment and emotional analysis. "
+    "Please select the Speaker label of the utterance <Speaker: {text}> from <{labels}>:"
+)
+PLAIN_PROMPT = "Please select the emotional label of <{text}> from <{labels}>:"
+HISTORY_TURN = '\t Speaker_{speaker}:"{text}"'
+
+DEFAULT_WINDOW = 12
+
+
+@dataclass
+class PromptConfig:
+    """Everything needed to rebuild a prompt exactly; saved beside a trained adapter.
+
+    Attributes:
+        window: number of previous utterances shown with the current one (official: 12).
+        labels: the label strings listed in the prompt, in order.
+        speaker_labels: number of ``Speaker_<i>`` labels of the speaker-identification task.
+        demonstration_template: how a retrieved demonstration is worded; ``{text}`` and
+            ``{label}`` are filled in.
+        demonstration_position: ``"after_statement"`` (paper order: instruction; history; label
+            statement; demonstration) or ``"before_history"``.
+    """
+
+    labels: tuple[str, ...]
+    window: int = DEFAULT_WINDOW
+    speaker_labels: int = 9
+    demonstration_template: str = ' Here is a similar utterance and its emotional label: <"{text}"> : {label}.'
+    demonstration_position: str = "after_statement"
+
+    def __post_init__(self) -> None:
+        self.labels = tuple(self.labels)
+        if self.window < 0:
+            raise ValueError(f"window must be >= 0, got {self.window}")
+        if self.demonstration_position not in ("after_statement", "before_history"):
+            raise ValueError(
+                f"demonstration_position must be 'after_statement' or 'before_history', "
+                f"got {self.demonstration_position!r}"
+            )
+
+    @property
+    def label_text(self) -> str:
+        return ", ".join(self.labels)
+
+    @property
+    def speaker_label_text(self) -> str:
+        return ", ".join(f"Speaker_{i}" for i in range(self.speaker_labels))
+
+    def to_dict(self) -> dict[str, object]:
+        data = asdict(self)
+        data["labels"] = list(self.labels)
+        return data
+
+
+def history(turns: Sequence[Turn]) -> str:
+    """The history block: one ``\\t Speaker_<i>:"<text>"`` per turn."""
+    return "".join(HISTORY_TURN.format(speaker=t.speaker_id, text=t.text) for t in turns)
+
+
+def label_statement(turn: Turn, config: PromptConfig) -> str:
+    return LABEL_STATEMENT.format(speaker=turn.speaker_id, text=turn.text, labels=config.label_text)
+
+
+def demonstration_text(text: str, label: str, config: PromptConfig) -> str:
+    """One retrieved demonstration, worded by ``config.demonstration_template``."""
+    return config.demonstration_template.format(text=text, label=label)
+
+
+def with_demonstration(prompt: str, demonstration: str, config: PromptConfig) -> str:
+    """Insert a worded demonstration into a built prompt at ``config.demonstration_position``."""
+    if config.demonstration_position == "before_history" and prompt.startswith(INSTRUCTION):
+        return INSTRUCTION + demonstration.strip() + " " + prompt[len(INSTRUCTION) :]
+    return prompt + demonstration
+
+
+def main_prompt(turns: Sequence[Turn], index: int, config: PromptConfig, window: int | None = None) -> str:
+    """The emotion-recognition prompt for ``turns[index]``; never shows a later turn.
+
+    ``window`` overrides ``config.window`` (used to shorten the history to fit a length budget).
+    """
+    size = config.window if window is None else window
+    return INSTRUCTION + history(turns[max(0, index - size) : index + 1]) + label_statement(turns[index], config)
+
+
+def impact_prompt(turns: Sequence[Turn], index: int, config: PromptConfig) -> str:
+    """Emotion impact prediction: the history *without* turn ``index``, asking for its speaker's emotion.
+
+    As in the official code, the first turn (no history) gets the main-task prompt instead.
+    """
+    if index == 0:
+        return main_prompt(turns, 0, config)
+    block = history(turns[max(0, index - config.window) : index])
+    speaker = turns[index].speaker_id
+    return INSTRUCTION + block + IMPACT_STATEMENT.format(speaker=speaker, labels=config.label_text)
+
+
+def speaker_prompt(turn: Turn, config: PromptConfig) -> str:
+    """Speaker identification: which ``Speaker_<i>`` said this utterance."""
+    return SPEAKER_PROMPT.format(text=turn.text, labels=config.speaker_label_text)
+
+
+def plain_prompt(turn: Turn, config: PromptConfig) -> str:
+    """The paper's "LoRA + Backbone" baseline: the utterance alone."""
+    return PLAIN_PROMPT.format(text=turn.text, labels=config.label_text)
