@@ -153,7 +153,8 @@ EMORYNLP = DatasetLabels(
     license="apache-2.0",
 )
 
-DATASETS: dict[str, DatasetLabels] = {d.name: d for d in (MELD, IEMOCAP, EMORYNLP)}
+# Order of the official unified data: IEMOCAP, then MELD, then EmoryNLP (see the speaker offsets).
+DATASETS: dict[str, DatasetLabels] = {d.name: d for d in (IEMOCAP, MELD, EMORYNLP)}
 DATASET_NAMES: tuple[str, ...] = tuple(DATASETS)
 
 

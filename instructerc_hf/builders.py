@@ -1,0 +1,169 @@
+"""``datasets`` builders for InstructERC instruction data.
+
+One :class:`InstructERCBuilder` with a :class:`InstructERCConfig` per dataset x task x label space,
+named ``<dataset>-<task>`` (original labels) or ``<dataset>-<task>-unified``, e.g. ``meld-main``
+or ``unified-main-unified``. Raw data is never downloaded: pass ``raw_dir`` (one dataset) or
+``raw_dirs`` (``{"meld": ..., "iemocap": ..., "emorynlp": ...}`` for ``unified``)::
+
+    builder = InstructERCBuilder(config_name="meld-main", raw_dir="MELD/data/MELD", cache_dir=tmp)
+    builder.download_and_prepare()
+    splits = builder.as_dataset()
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import datasets
+
+from .labels import DATASET_NAMES, LABEL_SPACES, LabelSpace, get_dataset_labels
+from .mixing import MixStrategy, mix_rows, subsample
+from .prompts import PromptConfig
+from .readers import read_corpus
+from .records import SPLITS, DialogueCorpus
+from .tasks import TASKS, check_task, corpus_rows, prompt_config_for
+
+logger = logging.getLogger(__name__)
+
+UNIFIED = "unified"
+BUILD_TARGETS: tuple[str, ...] = (*DATASET_NAMES, UNIFIED)
+_HF_SPLITS = {"train": datasets.Split.TRAIN, "validation": datasets.Split.VALIDATION, "test": datasets.Split.TEST}
+
+
+def row_features(label_names: tuple[str, ...]) -> datasets.Features:
+    """The features of every instruction-data config; ``label`` is a ClassLabel."""
+    return datasets.Features(
+        {
+            "prompt": datasets.Value("string"),
+            "completion": datasets.Value("string"),
+            "task": datasets.Value("string"),
+            "dataset": datasets.Value("string"),
+            "dialogue_id": datasets.Value("string"),
+            "turn": datasets.Value("int32"),
+            "speaker": datasets.Value("string"),
+            "speaker_id": datasets.Value("int32"),
+            "text": datasets.Value("string"),
+            "label": datasets.ClassLabel(names=list(label_names)),
+        }
+    )
+
+
+def config_name(target: str, task: str, label_space: LabelSpace) -> str:
+    """``meld-main``, ``meld-main-unified``; the unified target is always in the unified space."""
+    return f"{target}-{task}" + ("-unified" if label_space == "unified" else "")
+
+
+@dataclass
+class InstructERCConfig(datasets.BuilderConfig):
+    """One dataset x task x label space, and how to read and sample it.
+
+    Attributes:
+        target: ``meld``, ``iemocap``, ``emorynlp`` or ``unified`` (all three mixed).
+        task: ``main``, ``speaker``, ``impact`` or ``plain``.
+        label_space: ``original`` or ``unified`` (Feeling Wheel).
+        window: previous utterances shown with the current one.
+        raw_dir: folder of the raw files (single-dataset targets).
+        raw_dirs: dataset name -> folder (the ``unified`` target).
+        source: reader source (see ``readers.SOURCES``); default per dataset.
+        official: official-compatible mode: read the COSMIC pickles and keep raw characters.
+        mix: ``total`` or ``ratio`` (unified training split).
+        ratios: per-dataset ratios for Ratio Mix.
+        fraction: low-resource fraction of the training split (1, 1/2 ... 1/64).
+        seed: seed of every sampling step.
+    """
+
+    target: str = "meld"
+    task: str = "main"
+    label_space: LabelSpace = "original"
+    window: int = 12
+    raw_dir: str | None = None
+    raw_dirs: dict[str, str] = field(default_factory=dict)
+    source: str | None = None
+    official: bool = False
+    mix: MixStrategy = "total"
+    ratios: dict[str, float] = field(default_factory=dict)
+    fraction: float = 1.0
+    seed: int = 42
+
+    @property
+    def datasets(self) -> tuple[str, ...]:
+        return DATASET_NAMES if self.target == UNIFIED else (self.target,)
+
+
+def _default_configs() -> list[InstructERCConfig]:
+    configs = []
+    for target in BUILD_TARGETS:
+        spaces: tuple[LabelSpace, ...] = ("unified",) if target == UNIFIED else LABEL_SPACES
+        for task in TASKS:
+            for space in spaces:
+                name = config_name(target, task, space)
+                configs.append(InstructERCConfig(name=name, target=target, task=task, label_space=space))
+    return configs
+
+
+@lru_cache(maxsize=16)
+def _cached_corpus(dataset: str, raw_dir: str, source: str | None, repair: bool) -> DialogueCorpus:
+    corpus = read_corpus(dataset, raw_dir, source=source, repair_text=repair)
+    logger.info(corpus.report.summary())
+    return corpus
+
+
+def load_corpus(config: InstructERCConfig, dataset: str) -> DialogueCorpus:
+    """Read (once per process) the raw corpus ``config`` needs for ``dataset``."""
+    raw_dir = config.raw_dirs.get(dataset) or (config.raw_dir if config.target != UNIFIED else None)
+    if raw_dir is None:
+        raise ValueError(
+            f"config {config.name!r} needs the raw folder of {dataset}: pass raw_dir=... "
+            f"(or raw_dirs={{'{dataset}': ...}} for the unified target)"
+        )
+    source = "pickle" if config.official else config.source
+    return _cached_corpus(dataset, str(raw_dir), source, not config.official)
+
+
+class InstructERCBuilder(datasets.GeneratorBasedBuilder):
+    """Builds InstructERC prompt-completion data from the raw MELD, IEMOCAP and EmoryNLP files."""
+
+    BUILDER_CONFIG_CLASS = InstructERCConfig
+    BUILDER_CONFIGS = _default_configs()
+    DEFAULT_CONFIG_NAME = "meld-main"
+    VERSION = datasets.Version("1.0.0")
+    config: InstructERCConfig
+
+    def _info(self) -> datasets.DatasetInfo:
+        check_task(self.config.task)
+        if self.config.target not in BUILD_TARGETS:
+            raise ValueError(f"unknown target {self.config.target!r}; expected one of {list(BUILD_TARGETS)}")
+        return datasets.DatasetInfo(
+            description=f"InstructERC {self.config.task} task on {self.config.target}",
+            features=row_features(self._prompt_config().labels),
+            homepage="https://arxiv.org/abs/2309.11911",
+            license=get_dataset_labels(self.config.datasets[0]).license if self.config.target != UNIFIED else "other",
+        )
+
+    def _prompt_config(self) -> PromptConfig:
+        return prompt_config_for(self.config.datasets, self.config.label_space, self.config.window)
+
+    def _split_generators(self, dl_manager: Any) -> list[datasets.SplitGenerator]:
+        return [datasets.SplitGenerator(name=_HF_SPLITS[split], gen_kwargs={"split": split}) for split in SPLITS]
+
+    def split_rows(self, split: str) -> list[dict[str, Any]]:
+        """All rows of ``split``, mixed and subsampled (training split only) as configured."""
+        prompt_config = self._prompt_config()
+        parts = {
+            name: list(
+                corpus_rows(load_corpus(self.config, name).splits[split], self.config.task, prompt_config,
+                            self.config.label_space)
+            )
+            for name in self.config.datasets
+        }
+        if split != "train":
+            return [row for rows in parts.values() for row in rows]
+        rows = mix_rows(parts, self.config.mix, self.config.seed, self.config.ratios)
+        return subsample(rows, self.config.fraction, self.config.seed)
+
+    def _generate_examples(self, split: str) -> Iterator[tuple[int, dict[str, Any]]]:  # type: ignore[override]
+        yield from enumerate(self.split_rows(split))

