@@ -8,13 +8,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sklearn.metrics import accuracy_score
-from sklearn.metrics import confusion_matrix
-from sklearn.metrics import f1_score
-from sklearn.metrics import precision_recall_fscore_support
+from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
 
-from instructerc_hf.parsing import parse_labels
-from instructerc_hf.parsing import validate_labels
+from instructerc_hf.parsing import parse_labels, validate_labels
 
 
 def _check_members(values: Sequence[str], labels: Sequence[str], name: str, hint: str = "") -> None:
@@ -43,7 +39,7 @@ def _per_class(references: list[str], predictions: list[str], labels: list[str])
     )
     return {
         label: {"precision": 100 * float(p), "recall": 100 * float(r), "f1": 100 * float(f), "support": int(s)}
-        for label, p, r, f, s in zip(labels, precision, recall, f1, support)
+        for label, p, r, f, s in zip(labels, precision, recall, f1, support, strict=True)
     }
 
 
@@ -54,8 +50,8 @@ def _demonstration_metrics(
     _check_length(demonstration_labels, len(references), "demonstration_labels")
     _check_members(demonstration_labels, labels, "demonstration_labels")
     return {
-        "demonstration_copy_rate": _share([p == d for p, d in zip(predictions, demonstration_labels)]),
-        "demonstration_label_accuracy": _share([d == g for d, g in zip(demonstration_labels, references)]),
+        "demonstration_copy_rate": _share([p == d for p, d in zip(predictions, demonstration_labels, strict=True)]),
+        "demonstration_label_accuracy": _share([d == g for d, g in zip(demonstration_labels, references, strict=True)]),
     }
 
 

@@ -6,13 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from instructerc_hf.labels import EMORYNLP
-from instructerc_hf.labels import IEMOCAP
-from instructerc_hf.labels import MELD
-from instructerc_hf.parsing import ParsedLabel
-from instructerc_hf.parsing import levenshtein
-from instructerc_hf.parsing import parse_label
-from instructerc_hf.parsing import parse_labels
+from instructerc_hf.labels import EMORYNLP, IEMOCAP, MELD
+from instructerc_hf.parsing import ParsedLabel, levenshtein, parse_label, parse_labels
 
 MELD_LABELS = MELD.labels
 IEMOCAP_LABELS = IEMOCAP.labels
@@ -58,7 +53,11 @@ def test_case_insensitive_returns_canonical_spelling() -> None:
 
 @pytest.mark.parametrize(
     ("text", "labels", "expected"),
-    [("joyfl", MELD_LABELS, "joyful"), ("frustated", IEMOCAP_LABELS, "frustrated"), (" surprized ", MELD_LABELS, "surprise")],
+    [
+        ("joyfl", MELD_LABELS, "joyful"),
+        ("frustated", IEMOCAP_LABELS, "frustrated"),
+        (" surprized ", MELD_LABELS, "surprise"),
+    ],
 )
 def test_misspelling_falls_back_to_edit_distance(text: str, labels: tuple[str, ...], expected: str) -> None:
     assert parse_label(text, labels) == ParsedLabel(expected, exact=False)
@@ -93,7 +92,9 @@ def test_bad_label_sets_are_rejected(labels: tuple[str, ...]) -> None:
         parse_label("sad", labels)
 
 
-@pytest.mark.parametrize(("a", "b", "distance"), [("", "", 0), ("", "abc", 3), ("kitten", "sitting", 3), ("ab", "ba", 2)])
+@pytest.mark.parametrize(
+    ("a", "b", "distance"), [("", "", 0), ("", "abc", 3), ("kitten", "sitting", 3), ("ab", "ba", 2)]
+)
 def test_levenshtein(a: str, b: str, distance: int) -> None:
     assert levenshtein(a, b) == distance == levenshtein(b, a)
 

@@ -7,11 +7,9 @@ import warnings
 from pathlib import Path
 
 import pytest
-from hypothesis import given
-from hypothesis import settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
-from sklearn.metrics import accuracy_score
-from sklearn.metrics import f1_score
+from sklearn.metrics import accuracy_score, f1_score
 
 from instructerc_hf.labels import MELD
 from instructerc_hf.scoring import compute_erc_metrics
@@ -47,7 +45,7 @@ def test_scores_equal_sklearn(pair: tuple[list[str], list[str]]) -> None:
     assert result["accuracy"] == 100 * accuracy_score(gold, pred)
     assert sum(map(sum, result["confusion_matrix"])) == len(gold)
     assert [row[i] for i, row in enumerate(result["confusion_matrix"])] == [
-        sum(g == p == label for g, p in zip(gold, pred)) for label in LABELS
+        sum(g == p == label for g, p in zip(gold, pred, strict=True)) for label in LABELS
     ]
     assert [result["per_class"][label]["support"] for label in LABELS] == [gold.count(label) for label in LABELS]
 
@@ -60,7 +58,9 @@ def test_hand_computed_example() -> None:
     assert result["weighted_f1"] == pytest.approx(100 * (2 * 0.5 + 2 / 3) / 4)
     assert result["macro_f1"] == pytest.approx(100 * (0.5 + 2 / 3) / 7)
     assert result["accuracy"] == 50.0
-    assert result["per_class"]["angry"] == pytest.approx({"precision": 50.0, "recall": 100.0, "f1": 200 / 3, "support": 1})
+    assert result["per_class"]["angry"] == pytest.approx(
+        {"precision": 50.0, "recall": 100.0, "f1": 200 / 3, "support": 1}
+    )
     sad, angry, neutral = LABELS.index("sad"), LABELS.index("angry"), LABELS.index("neutral")
     assert result["confusion_matrix"][sad][sad] == 1
     assert result["confusion_matrix"][sad][angry] == 1

@@ -1,0 +1,40 @@
+"""Shared fixtures: the real raw data in ../shared/data (tests skip with a reason where it is absent)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+SHARED = Path(os.environ.get("INSTRUCTERC_SHARED", Path(__file__).resolve().parents[2] / "shared"))
+DATA = SHARED / "data"
+REFERENCE = SHARED / "reference"
+
+MELD_CSV = DATA / "meld/raw/declare-lab__MELD/data/MELD"
+MELD_LEGACY_CSV = DATA / "meld/raw/declare-lab__MELD@pre-utf8-fix/data/MELD"
+MELD_RAW = DATA / "meld/raw"
+EMORYNLP_RAW = DATA / "emorynlp/raw"
+IEMOCAP_RAW = DATA / "iemocap/raw"
+IEMOCAP_TSV = DATA / "iemocap/raw/rungjoo__CoMPM/dataset/iemocap"
+
+
+def require(path: Path) -> Path:
+    """Skip the test when ``path`` (real shared data) is not on this machine."""
+    if not path.exists():
+        pytest.skip(f"real data not found at {path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def meld_csv() -> Path:
+    return require(MELD_CSV)
+
+
+@pytest.fixture(scope="session")
+def reference() -> Path:
+    return require(REFERENCE)
