@@ -39,11 +39,11 @@ def test_prompts_are_byte_identical(dataset: str, sample_file: Path) -> None:
         rows = rows[20:21]
     if task == "impact":  # the official file stores "<main prompt>***<impact prompt>" in one input
         mains = _official_rows(dataset, split, "main")
-        expected = [m["prompt"] + "***" + r["prompt"] for m, r in zip(mains, rows)]
+        expected = [m["prompt"] + "***" + r["prompt"] for m, r in zip(mains, rows, strict=True)]
     else:
         expected = [r["prompt"] for r in rows]
     assert samples, sample_file
-    for sample, prompt, row in zip(samples, expected, rows):
+    for sample, prompt, row in zip(samples, expected[: len(samples)], rows[: len(samples)], strict=True):
         assert prompt.encode("utf-8") == sample["input"].encode("utf-8")
         assert str(row["completion"]).strip() == sample["target"]
         assert str(row["completion"]) == " " + sample["target"]
@@ -63,7 +63,7 @@ def test_unified_mixed_prompts_are_byte_identical(tmp_path: Path, split: str) ->
     rows = builder.split_rows(split)
     name = "valid" if split == "validation" else "test"
     samples = [json.loads(line) for line in (require(SAMPLES) / f"unified_mixed/window12/{name}.head3.jsonl").open()]
-    for sample, row in zip(samples, rows):
+    for sample, row in zip(samples, rows[: len(samples)], strict=True):
         assert row["prompt"] == sample["input"]
         assert row["completion"].strip() == sample["target"]
 

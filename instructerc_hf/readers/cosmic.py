@@ -62,7 +62,7 @@ def _dialogue(
             row=where,
         )
     turns = []
-    for position, (speaker, label_id, text) in enumerate(zip(speakers, label_ids, sentences)):
+    for position, (speaker, label_id, text) in enumerate(zip(speakers, label_ids, sentences, strict=True)):
         row = f"{where}, utterance {position}"
         if not isinstance(text, str) or not text.strip():
             raise DataFormatError(path, f"utterance text {text!r} is empty or not a string", row=row)

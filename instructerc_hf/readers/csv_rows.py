@@ -45,6 +45,6 @@ def read_csv_rows(path: Path, required: tuple[str, ...], counts: Counter[str]) -
                     path, f"expected {len(header)} fields, found {len(record)} (truncated or malformed row)",
                     row=reader.line_num,
                 )
-            yield reader.line_num, dict(zip(header, record))
+            yield reader.line_num, dict(zip(header, record, strict=True))
     except csv.Error as err:
         raise DataFormatError(path, f"malformed CSV ({err}); the file may be truncated", row=reader.line_num) from err

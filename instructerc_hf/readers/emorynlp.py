@@ -40,7 +40,7 @@ def _dialogue(split: str, dialogue_id: str, items: list[tuple[str, list[str], st
             EMORYNLP, speaker=", ".join(speakers), speaker_id=speaker_id, text=text, raw_label=label,
             utterance_id=utterance_id, path=path, row=row,
         )
-        for (text, speakers, label, utterance_id, row), speaker_id in zip(items, ids)
+        for (text, speakers, label, utterance_id, row), speaker_id in zip(items, ids, strict=True)
     ]
     return Dialogue("emorynlp", split, dialogue_id, turns)
 

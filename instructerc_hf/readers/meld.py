@@ -50,7 +50,7 @@ def read_meld_csv_split(path: Path, split: str, report: ReadReport, repair: bool
                 row=line,
             )
             for (utterance_id, line, row), speaker, speaker_id in zip(
-                rows, speakers, number_speakers_by_appearance(speakers)
+                rows, speakers, number_speakers_by_appearance(speakers), strict=True
             )
         ]
         dialogues.append(Dialogue("meld", split, str(dialogue_id), turns))
