@@ -18,7 +18,7 @@ def build_command(argv: Sequence[str]) -> int:
     from .dataset_export import BuildArguments, build_and_push
 
     parser = HfArgumentParser(
-        BuildArguments,
+        BuildArguments,  # type: ignore[arg-type]
         prog="instructerc-hf build {" + ",".join(BUILD_TARGETS) + "}",
         description="Build InstructERC instruction data from raw files into a Hub-ready folder "
         "(Parquet per config and split + dataset card), optionally pushing it.",

@@ -6,6 +6,7 @@ speaker numbers come from the pickle (one-hot index, or IEMOCAP's M→0 / F→1)
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,7 +49,7 @@ def _speaker_id(dataset: str, value: Any, path: Path, where: str) -> int:
 
 
 def _dialogue(
-    labels: DatasetLabels, data: list[Any], layout: PickleLayout, key: Any, split: str,
+    labels: DatasetLabels, data: Sequence[Any], layout: PickleLayout, key: Any, split: str,
     path: Path, report: ReadReport, repair: bool,
 ) -> Dialogue:
     where = f"dialogue {key!r}"

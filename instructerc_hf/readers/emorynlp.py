@@ -6,6 +6,7 @@ import ast
 import json
 import re
 from collections import defaultdict
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -31,9 +32,12 @@ def _speaker_list(value: str, path: Path, line: int) -> list[str]:
     return speakers
 
 
-def _dialogue(split: str, dialogue_id: str, items: list[tuple[str, list[str], str, str, int | str]], path: Path) -> Dialogue:
-    """items: (text, speakers, raw_label, utterance_id, row). Multi-speaker turns are numbered by
-    their first speaker (this reproduces the COSMIC pickle's one-hot speakers exactly)."""
+Item = tuple[str, list[str], str, str, int | str]  # text, speakers, raw label, utterance id, row
+
+
+def _dialogue(split: str, dialogue_id: str, items: Sequence[Item], path: Path) -> Dialogue:
+    """One scene. Multi-speaker turns are numbered by their first speaker (this reproduces the
+    COSMIC pickle's one-hot speakers exactly)."""
     ids = number_speakers_by_appearance([speakers[0] for _, speakers, _, _, _ in items])
     turns = [
         make_turn(
@@ -47,7 +51,7 @@ def _dialogue(split: str, dialogue_id: str, items: list[tuple[str, list[str], st
 
 def read_emorynlp_csv_split(path: Path, split: str, report: ReadReport) -> list[Dialogue]:
     """Read one ERC-standard EmoryNLP CSV; a scene is (Season, Episode, Scene_ID)."""
-    scenes: dict[str, list[tuple[int, tuple[str, list[str], str, str, int]]]] = defaultdict(list)
+    scenes: dict[str, list[tuple[int, Item]]] = defaultdict(list)
     for line, row in read_csv_rows(path, _COLUMNS, report.repaired):
         try:
             key = f"{int(row['Season'])}_{int(row['Episode'])}_{int(row['Scene_ID'])}"
@@ -81,7 +85,7 @@ def read_emorynlp_json_split(path: Path, split: str) -> list[Dialogue]:
             scene_id = _require(scene, "scene_id", path, "scene")
             match = _SCENE.match(scene_id)
             key = "_".join(str(int(g)) for g in match.groups()) if match else scene_id
-            items = []
+            items: list[Item] = []
             for utt in _require(scene, "utterances", path, f"scene {scene_id}"):
                 uid = _require(utt, "utterance_id", path, f"scene {scene_id}")
                 speakers = _require(utt, "speakers", path, f"utterance {uid}")
