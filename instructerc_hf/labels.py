@@ -85,72 +85,37 @@ class DatasetLabels:
         return label if space == "original" else self.unified[label]
 
 
-def _aliases(pairs: dict[str, str], labels: tuple[str, ...]) -> dict[str, str]:
-    out = {label.lower(): label for label in labels}
-    out.update(pairs)
-    return out
+def _dataset(
+    name: str, official_name: str, unified: dict[str, str], raw_spellings: dict[str, str],
+    num_speaker_labels: int, unified_speaker_offset: int, license: str,
+) -> DatasetLabels:
+    """A label set whose official order is the key order of ``unified``."""
+    labels = tuple(unified)
+    aliases = {label.lower(): label for label in labels} | raw_spellings
+    return DatasetLabels(name, official_name, labels, unified, aliases, num_speaker_labels, unified_speaker_offset,
+                         license)
 
 
-MELD = DatasetLabels(
-    name="meld",
-    official_name="meld",
-    labels=("neutral", "surprise", "fear", "sad", "joyful", "disgust", "angry"),
-    unified={
-        "neutral": "neutral",
-        "surprise": "powerful",
-        "fear": "fear",
-        "sad": "sad",
-        "joyful": "joyful",
-        "disgust": "disgust",
-        "angry": "mad",
-    },
-    aliases=_aliases(
-        {"sadness": "sad", "joy": "joyful", "anger": "angry"},
-        ("neutral", "surprise", "fear", "sad", "joyful", "disgust", "angry"),
-    ),
-    num_speaker_labels=9,
-    unified_speaker_offset=2,
-    license="gpl-3.0",
+MELD = _dataset(
+    "meld", "meld",
+    {"neutral": "neutral", "surprise": "powerful", "fear": "fear", "sad": "sad", "joyful": "joyful",
+     "disgust": "disgust", "angry": "mad"},
+    {"sadness": "sad", "joy": "joyful", "anger": "angry"},
+    num_speaker_labels=9, unified_speaker_offset=2, license="gpl-3.0",
 )
-
-IEMOCAP = DatasetLabels(
-    name="iemocap",
-    official_name="iemocap",
-    labels=("happy", "sad", "neutral", "angry", "excited", "frustrated"),
-    unified={
-        "happy": "joyful",
-        "sad": "sad",
-        "neutral": "neutral",
-        "angry": "mad",
-        "excited": "excited",
-        "frustrated": "fear",
-    },
-    aliases=_aliases(
-        {"hap": "happy", "neu": "neutral", "ang": "angry", "exc": "excited", "fru": "frustrated"},
-        ("happy", "sad", "neutral", "angry", "excited", "frustrated"),
-    ),
-    num_speaker_labels=2,
-    unified_speaker_offset=0,
-    license="other",
+IEMOCAP = _dataset(
+    "iemocap", "iemocap",
+    {"happy": "joyful", "sad": "sad", "neutral": "neutral", "angry": "mad", "excited": "excited",
+     "frustrated": "fear"},
+    {"hap": "happy", "neu": "neutral", "ang": "angry", "exc": "excited", "fru": "frustrated"},
+    num_speaker_labels=2, unified_speaker_offset=0, license="other",
 )
-
-EMORYNLP = DatasetLabels(
-    name="emorynlp",
-    official_name="EmoryNLP",
-    labels=("Joyful", "Mad", "Peaceful", "Neutral", "Sad", "Powerful", "Scared"),
-    unified={
-        "Joyful": "joyful",
-        "Mad": "mad",
-        "Peaceful": "peaceful",
-        "Neutral": "neutral",
-        "Sad": "sad",
-        "Powerful": "powerful",
-        "Scared": "fear",
-    },
-    aliases=_aliases({}, ("Joyful", "Mad", "Peaceful", "Neutral", "Sad", "Powerful", "Scared")),
-    num_speaker_labels=9,
-    unified_speaker_offset=10,
-    license="apache-2.0",
+EMORYNLP = _dataset(
+    "emorynlp", "EmoryNLP",
+    {"Joyful": "joyful", "Mad": "mad", "Peaceful": "peaceful", "Neutral": "neutral", "Sad": "sad",
+     "Powerful": "powerful", "Scared": "fear"},
+    {},
+    num_speaker_labels=9, unified_speaker_offset=10, license="apache-2.0",
 )
 
 # Order of the official unified data: IEMOCAP, then MELD, then EmoryNLP (see the speaker offsets).
