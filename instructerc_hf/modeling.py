@@ -12,6 +12,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
@@ -67,9 +68,11 @@ def convert_gguf(gguf_path: Path, target: Path) -> None:
     try:
         tokenizer = AutoTokenizer.from_pretrained(gguf_path.parent, gguf_file=gguf_path.name)
         model = AutoModelForCausalLM.from_pretrained(gguf_path.parent, gguf_file=gguf_path.name, dtype=torch.float32)
-        model.hf_quantizer.remove_quantization_config(model)
+        quantizer: Any = model.hf_quantizer  # GGUF weights are de-quantised; drop the config to allow saving
+        quantizer.remove_quantization_config(model)
         model.save_pretrained(tmp)
         tokenizer.save_pretrained(tmp)
+        tmp.chmod(0o755)  # mkdtemp makes it private; the cache may be shared
         os.replace(tmp, target)
     except OSError:
         if not (target / "config.json").is_file():  # a concurrent conversion that won the rename is fine

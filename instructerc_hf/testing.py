@@ -41,11 +41,11 @@ def _training_corpus(vocab_words: list[str] | None) -> list[str]:
     labels = {label for d in DATASETS.values() for label in d.labels} | set(UNIFIED_LABELS)
     speakers = {f"Speaker_{i}" for i in range(10)}
     words = sorted(labels | speakers | set(vocab_words or ()))
-    return [line for line in _CORPUS.splitlines() if line] + [" ".join(words)] * 8
+    return [line for line in _CORPUS.splitlines() if line] + [" " + " ".join(words)] * 8
 
 
 def build_tiny_tokenizer(vocab_words: list[str] | None = None) -> PreTrainedTokenizerFast:
-    """A small byte-level BPE tokenizer (about 600 tokens) with ``<s>``, ``</s>``, ``<pad>`` and ``<unk>``.
+    """A small byte-level BPE tokenizer (``TINY_VOCAB_SIZE`` = 640 tokens) with ``<s>``, ``</s>``, ``<pad>`` and ``<unk>``.
 
     It adds no special tokens when encoding (like SmolLM2's) and has no chat template.
     """

@@ -9,12 +9,15 @@ number of completion tokens, the same denominator as ``SFTTrainer`` (``num_items
 whole gradient-accumulation window, or the batch's own count when Trainer passes none). It is a token-level mean of
 weighted token losses, so:
 
-* all weights 1 give exactly the ``SFTTrainer`` loss; weight 0 removes an example's gradient;
+* all weights 1 give exactly the ``SFTTrainer`` loss; a weight-0 example adds nothing to the gradient (its tokens
+  still count in ``N``, which only rescales the batch);
 * gradient accumulation stays exact, because ``N`` is the unweighted token count that Trainer computes;
 * an auxiliary example always counts ``alpha`` times a main one, whatever the batch mix. Dividing by the weighted
   count ``sum w_i * n_i`` instead would scale a batch of only auxiliary examples back to full strength (``alpha``
-  would cancel), would be undefined when every weight is 0, and would need a custom ``num_items_in_batch``.
+  would cancel, always so at batch size 1), would be undefined when every weight is 0, and would need a custom
+  ``num_items_in_batch``.
 
+Evaluation batches with the column are weighted the same way, so ``eval_loss`` is the training objective.
 Packing and padding-free batches are not supported with weights (packing drops every column but ``input_ids`` and
 ``labels``; padding-free flattens the batch into one row).
 """
@@ -23,14 +26,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import torch
 from datasets import Dataset, IterableDataset
-from trl import SFTTrainer
+from transformers import PreTrainedModel, TrainingArguments
+from trl import SFTConfig, SFTTrainer
 from trl.data_utils import get_dataset_column_names
 
 LOSS_WEIGHT = "loss_weight"
+
+Collator = Callable[[list[dict[str, Any]]], dict[str, Any]]
 
 
 @dataclass
@@ -40,7 +46,7 @@ class LossWeightCollator:
     Examples without the key weigh 1.0; when no example has it, the batch is the wrapped collator's own.
     """
 
-    collator: Callable[[list[dict[str, Any]]], dict[str, Any]]
+    collator: Collator
 
     def __call__(self, examples: list[dict[str, Any]]) -> dict[str, Any]:
         if not any(LOSS_WEIGHT in example for example in examples):
@@ -84,11 +90,11 @@ class InstructERCTrainer(SFTTrainer):
 
     def __init__(
         self,
-        model: Any,
-        args: Any = None,
-        data_collator: Any = None,
+        model: str | PreTrainedModel,
+        args: SFTConfig | TrainingArguments | None = None,
+        data_collator: Collator | None = None,
         train_dataset: Dataset | IterableDataset | None = None,
-        eval_dataset: Any = None,
+        eval_dataset: Dataset | IterableDataset | dict[str, Dataset | IterableDataset] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(model, args, data_collator, train_dataset, eval_dataset, **kwargs)
@@ -100,8 +106,9 @@ class InstructERCTrainer(SFTTrainer):
 
     def _check_weights_supported(self) -> None:
         """Refuse configurations whose loss or batches the weighted loss cannot reproduce."""
+        args = cast(SFTConfig, self.args)
         unsupported = {
-            "packing": self.args.packing or bool(self.args.eval_packing),
+            "packing": args.packing or bool(args.eval_packing),
             "padding_free": self.padding_free,
             "compute_loss_func": self.compute_loss_func is not None,
             "label_smoothing_factor": self.label_smoother is not None,
@@ -113,8 +120,9 @@ class InstructERCTrainer(SFTTrainer):
 
     def _set_signature_columns_if_needed(self) -> None:
         super()._set_signature_columns_if_needed()
-        if LOSS_WEIGHT not in self._signature_columns:
-            self._signature_columns = [*self._signature_columns, LOSS_WEIGHT]
+        columns: list[str] = list(self._signature_columns or [])
+        if LOSS_WEIGHT not in columns:
+            self._signature_columns = [*columns, LOSS_WEIGHT]  # type: ignore[assignment]
 
     def compute_loss(
         self,
@@ -130,21 +138,24 @@ class InstructERCTrainer(SFTTrainer):
         inputs["use_cache"] = False
         outputs = model(**inputs, fused_lm_head=True)
         loss = weighted_token_loss(
-            outputs.log_probs, outputs.label_mask, weights, num_items_in_batch, dft=self.args.loss_type == "dft"
+            outputs.log_probs,
+            outputs.label_mask,
+            weights,
+            num_items_in_batch,
+            dft=cast(SFTConfig, self.args).loss_type == "dft",
         )
         # Like SFTTrainer: `num_items_in_batch` counts every rank's tokens and DDP averages gradients across ranks
         if self.args.average_tokens_across_devices and num_items_in_batch is not None:
             loss = loss * (self.accelerator.num_processes // self.get_tp_size())
-        self._log_token_metrics(inputs, outputs)
+        self._log_token_metrics("train" if model.training else "eval", inputs, outputs)
         if not return_outputs:
             return loss
         with torch.no_grad():  # the fused head builds no logits; recompute them like SFTTrainer does
             logits_outputs = model(**{k: v for k, v in inputs.items() if k != "labels"})
         return loss, logits_outputs
 
-    def _log_token_metrics(self, inputs: dict[str, Any], outputs: Any) -> None:
+    def _log_token_metrics(self, mode: str, inputs: dict[str, Any], outputs: Any) -> None:
         """Entropy, token accuracy and token count, as ``SFTTrainer.compute_loss`` records them."""
-        mode = "train" if self.model.training else "eval"
         gather = self.accelerator.gather_for_metrics
         num_valid = gather(outputs.label_mask.sum()).sum()
         entropy_sum = gather(outputs.entropy.detach().sum()).sum()
