@@ -7,8 +7,11 @@ A main-task prompt has three parts, in this order (the paper's Figure 2):
 - the label statement: `` ### Please select the emotional label of < Speaker_<i>:"<text>"> from <labels>:``
   (note its leading space)
 
-A retrieved demonstration (see :mod:`instructerc_hf.retrieval`) is placed after the label statement
-by default. The ``speaker``, ``impact`` and ``plain`` tasks have their own templates below.
+A retrieved demonstration (see :mod:`instructerc_hf.retrieval` and ``docs/retrieval.md``) is placed
+after the label statement by default, the paper's order; ``PromptConfig.demonstration_position`` moves it
+before the history or into the instruction (the slot the official code reserved for its fixed
+``demonstration_short`` string). Prompts without a demonstration never change. The ``speaker``,
+``impact`` and ``plain`` tasks have their own templates below.
 """
 
 from __future__ import annotations
@@ -18,10 +21,8 @@ from dataclasses import asdict, dataclass
 
 from .records import Turn
 
-INSTRUCTION = (
-    "Now you are expert of sentiment and emotional analysis. "
-    "The following conversation noted between '### ###' involves several speakers. ### "
-)
+ROLE_SENTENCE = "Now you are expert of sentiment and emotional analysis. "
+INSTRUCTION = ROLE_SENTENCE + "The following conversation noted between '### ###' involves several speakers. ### "
 LABEL_STATEMENT = ' ### Please select the emotional label of < Speaker_{speaker}:"{text}"> from <{labels}>:'
 IMPACT_STATEMENT = (
     "###Based on the above historical utterances, next utterance is spoken by <{speaker}>, "
@@ -36,6 +37,10 @@ HISTORY_TURN = '\t Speaker_{speaker}:"{text}"'
 
 DEFAULT_WINDOW = 12
 
+#: Where a demonstration goes: after the label statement (paper), right before the history, or inside the
+#: instruction after its first sentence (where the official code concatenated ``demonstration_short``).
+DEMONSTRATION_POSITIONS: tuple[str, ...] = ("after_statement", "before_history", "in_instruction")
+
 
 @dataclass
 class PromptConfig:
@@ -45,10 +50,11 @@ class PromptConfig:
         window: number of previous utterances shown with the current one (official: 12).
         labels: the label strings listed in the prompt, in order.
         speaker_labels: number of ``Speaker_<i>`` labels of the speaker-identification task.
-        demonstration_template: how a retrieved demonstration is worded; ``{text}`` and
-            ``{label}`` are filled in.
-        demonstration_position: ``"after_statement"`` (paper order: instruction; history; label
-            statement; demonstration) or ``"before_history"``.
+        demonstration_template: how one retrieved demonstration is worded; ``{text}`` (the utterance,
+            without its speaker) and ``{label}`` are filled in. Several demonstrations are concatenated.
+        demonstration_position: one of :data:`DEMONSTRATION_POSITIONS`: ``"after_statement"`` (paper
+            order: instruction; history; label statement; demonstration), ``"before_history"`` or
+            ``"in_instruction"`` (the official code's slot, between the instruction's two sentences).
     """
 
     labels: tuple[str, ...]
@@ -61,11 +67,18 @@ class PromptConfig:
         self.labels = tuple(self.labels)
         if self.window < 0:
             raise ValueError(f"window must be >= 0, got {self.window}")
-        if self.demonstration_position not in ("after_statement", "before_history"):
+        if self.demonstration_position not in DEMONSTRATION_POSITIONS:
             raise ValueError(
-                f"demonstration_position must be 'after_statement' or 'before_history', "
+                f"demonstration_position must be one of {list(DEMONSTRATION_POSITIONS)}, "
                 f"got {self.demonstration_position!r}"
             )
+        try:
+            self.demonstration_template.format(text="", label="")
+        except (KeyError, IndexError, ValueError) as error:
+            raise ValueError(
+                f"demonstration_template may only use the fields {{text}} and {{label}}, got "
+                f"{self.demonstration_template!r} ({type(error).__name__}: {error})"
+            ) from None
 
     @property
     def label_text(self) -> str:
@@ -96,10 +109,17 @@ def demonstration_text(text: str, label: str, config: PromptConfig) -> str:
 
 
 def with_demonstration(prompt: str, demonstration: str, config: PromptConfig) -> str:
-    """Insert a worded demonstration into a built prompt at ``config.demonstration_position``."""
-    if config.demonstration_position == "before_history" and prompt.startswith(INSTRUCTION):
-        return INSTRUCTION + demonstration.strip() + " " + prompt[len(INSTRUCTION) :]
-    return prompt + demonstration
+    """Insert worded demonstration(s) into a built prompt at ``config.demonstration_position``.
+
+    ``after_statement`` appends; the other positions insert the stripped text plus one space after
+    :data:`INSTRUCTION` (``before_history``) or :data:`ROLE_SENTENCE` (``in_instruction``). A prompt that
+    does not start with the instruction (not a main-task prompt) gets the demonstration appended.
+    """
+    position = config.demonstration_position
+    if position == "after_statement" or not prompt.startswith(INSTRUCTION):
+        return prompt + demonstration
+    cut = len(INSTRUCTION) if position == "before_history" else len(ROLE_SENTENCE)
+    return prompt[:cut] + demonstration.strip() + " " + prompt[cut:]
 
 
 def main_prompt(turns: Sequence[Turn], index: int, config: PromptConfig, window: int | None = None) -> str:
