@@ -1,0 +1,134 @@
+"""Label scoring vs greedy generation on the real MELD test set with SmolLM2-135M-Instruct.
+
+Runs the first ``--limit`` test utterances (whole dialogues in order, the InstructERC ``main`` prompt) through both
+inference modes of :mod:`instructerc_hf.inference` on the offline SmolLM2 base model wrapped in a fresh (untrained,
+so zero-shot) LoRA adapter, and prints utterances per second of each mode, their ratio and how often they agree.
+Target: label scoring at least 3x faster than generation. The modes alternate chunk by chunk (whole dialogues, the
+order flipped each time) so that the load of a shared machine weighs on both alike.
+
+    python benchmarks/bench_inference.py [--limit 200] [--raw-dir ../shared/data/meld/raw/declare-lab__MELD]
+
+``--adapter DIR`` measures a trained adapter instead. CPU timings on a shared machine are noisy: compare runs of
+the same machine only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import torch
+from tqdm.auto import tqdm
+
+from instructerc_hf.inference import (
+    DEFAULT_MAX_NEW_TOKENS,
+    DEFAULT_PACK_TOKENS,
+    Prediction,
+    candidate_sequences,
+    generate_labels,
+    load_adapter,
+    pack_candidates,
+    score_labels,
+)
+from instructerc_hf.readers import read_corpus
+from instructerc_hf.scoring import compute_erc_metrics
+from instructerc_hf.tasks import corpus_rows, prompt_config_for
+
+DEFAULT_RAW = Path(__file__).resolve().parents[2] / "shared/data/meld/raw/declare-lab__MELD"
+
+
+def fresh_adapter() -> tuple[torch.nn.Module, object]:
+    """SmolLM2-135M-Instruct (offline default) with a new LoRA adapter on q/k/v (zero-shot: LoRA B is zero)."""
+    from peft import LoraConfig, get_peft_model
+
+    from instructerc_hf.modeling import load_causal_lm, load_tokenizer, resolve_base_model
+
+    base = resolve_base_model(None)
+    lora = LoraConfig(r=16, lora_alpha=32, target_modules=["q_proj", "k_proj", "v_proj"], task_type="CAUSAL_LM")
+    return get_peft_model(load_causal_lm(base), lora).eval(), load_tokenizer(base)
+
+
+def dialogue_chunks(rows: list[dict], size: int) -> list[list[int]]:
+    """Row indices in chunks of whole dialogues, each about ``size`` utterances."""
+    chunks: list[list[int]] = [[]]
+    for index, row in enumerate(rows):
+        new_dialogue = index > 0 and row["dialogue_id"] != rows[index - 1]["dialogue_id"]
+        if new_dialogue and len(chunks[-1]) >= size:
+            chunks.append([])
+        chunks[-1].append(index)
+    return chunks
+
+
+def token_counts(tokenizer: object, prompts: list[str], labels: tuple[str, ...], pack_tokens: int) -> tuple[int, int]:
+    """Tokens of the prompts alone, and of the label-scoring prefix trees (prompts and candidates, shared)."""
+    sequences = candidate_sequences(tokenizer, prompts, labels)
+    trees = sum(len(pack.trie) for pack in pack_candidates(sequences, pack_tokens))
+    return sum(row[0][1] for row in sequences), trees
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--raw-dir", default=str(DEFAULT_RAW))
+    parser.add_argument("--limit", type=int, default=200, help="test utterances to run (default 200)")
+    parser.add_argument("--adapter", help="a trained adapter folder (default: fresh LoRA on SmolLM2, zero-shot)")
+    parser.add_argument("--batch-size", type=int, default=8, help="generation batch size")
+    parser.add_argument("--max-new-tokens", type=int, default=DEFAULT_MAX_NEW_TOKENS)
+    parser.add_argument("--pack-tokens", type=int, default=DEFAULT_PACK_TOKENS, help="label-scoring pack size")
+    parser.add_argument("--chunk", type=int, default=25, help="utterances per alternation of the two modes")
+    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
+    args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+
+    config = prompt_config_for(["meld"], "original")
+    corpus = read_corpus("meld", args.raw_dir, splits=("test",))
+    rows = list(corpus_rows(corpus.splits["test"], "main", config))[: args.limit]
+    prompts, gold = [r["prompt"] for r in rows], [r["label"] for r in rows]
+    if args.adapter:
+        model, tokenizer, erc = load_adapter(args.adapter)
+        labels = erc.labels
+    else:
+        (model, tokenizer), labels = fresh_adapter(), config.labels
+    score_labels(model, tokenizer, prompts[:2], labels, progress=False)  # warm-up
+    generate_labels(model, tokenizer, prompts[:2], labels, max_new_tokens=2, progress=False)
+
+    # The machine is shared: alternate the modes chunk by chunk (order flipped every chunk) so load drift hits both.
+    scored: dict[int, Prediction] = {}
+    generated: dict[int, Prediction] = {}
+    seconds = {"score": 0.0, "generate": 0.0}
+    runs: dict[str, Callable[[list[str]], list[Prediction]]] = {
+        "score": lambda p: score_labels(model, tokenizer, p, labels, pack_tokens=args.pack_tokens, progress=False),
+        "generate": lambda p: generate_labels(model, tokenizer, p, labels, batch_size=args.batch_size,
+                                              max_new_tokens=args.max_new_tokens, progress=False),
+    }
+    for number, chunk in enumerate(tqdm(dialogue_chunks(rows, args.chunk), desc="chunks of dialogues")):
+        for mode in ("score", "generate") if number % 2 == 0 else ("generate", "score"):
+            start = time.perf_counter()
+            predictions = runs[mode]([prompts[i] for i in chunk])
+            seconds[mode] += time.perf_counter() - start
+            (scored if mode == "score" else generated).update(zip(chunk, predictions, strict=True))
+
+    n = len(prompts)
+    s_labels = [scored[i].label for i in range(n)]
+    g_labels = [generated[i].label for i in range(n)]
+    agree = sum(a == b for a, b in zip(s_labels, g_labels, strict=True)) / n
+    f1_score = compute_erc_metrics(s_labels, gold, labels)["weighted_f1"]
+    f1_gen = compute_erc_metrics(g_labels, gold, labels)["weighted_f1"]
+    fallback = sum(not generated[i].exact for i in range(n)) / n
+    prompt_tokens, tree_tokens = token_counts(tokenizer, prompts, labels, args.pack_tokens)
+    ratio = seconds["generate"] / seconds["score"]
+    print(f"MELD test, {n} utterances, {'adapter ' + args.adapter if args.adapter else 'SmolLM2-135M zero-shot'}, "
+          f"{torch.get_num_threads()} threads")
+    print(f"label scoring: {n / seconds['score']:7.2f} utt/s ({seconds['score']:6.1f} s)  weighted F1 {f1_score:5.1f}  "
+          f"({tree_tokens} tree tokens, pack_tokens={args.pack_tokens})")
+    t_gen = seconds["generate"]
+    print(f"generation:    {n / t_gen:7.2f} utt/s ({t_gen:6.1f} s)  weighted F1 {f1_gen:5.1f}  "
+          f"({prompt_tokens} prompt tokens; greedy, max_new_tokens={args.max_new_tokens}, batch {args.batch_size}; "
+          f"parser fallback {fallback:.1%})")
+    print(f"speed-up: {ratio:.2f}x (target >= 3x: {'PASS' if ratio >= 3 else 'FAIL'}); agreement {agree:.1%}")
+
+
+if __name__ == "__main__":
+    main()

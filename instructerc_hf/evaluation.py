@@ -1,0 +1,174 @@
+"""``instructerc-hf predict`` and ``instructerc-hf evaluate``: an adapter on a conversation file or a dataset split."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .inference import DEFAULT_MAX_NEW_TOKENS, DEFAULT_PACK_TOKENS, MODES, Prediction, load_adapter, predict
+from .scoring import compute_erc_metrics
+
+if TYPE_CHECKING:
+    from datasets import Dataset
+
+
+METRICS_FILE = "metrics.json"
+CONFUSION_FILE = "confusion_matrix.png"
+PREDICTIONS_FILE = "predictions.jsonl"
+
+
+@dataclass
+class InferenceArguments:
+    """Options shared by ``predict`` and ``evaluate``."""
+
+    model: str = field(metadata={"help": "Adapter folder or Hub id (with instructerc_config.json)."})
+    mode: str = field(default="score", metadata={"help": f"Inference mode: {list(MODES)}."})
+    base_model: str | None = field(default=None, metadata={"help": "Override the adapter's base model."})
+    pack_tokens: int = field(default=DEFAULT_PACK_TOKENS, metadata={"help": "Label scoring: tokens per pass."})
+    no_eos: bool = field(default=False, metadata={"help": "Label scoring: score the label without the EOS token."})
+    batch_size: int = field(default=8, metadata={"help": "Generation: batch size."})
+    max_new_tokens: int = field(default=DEFAULT_MAX_NEW_TOKENS, metadata={"help": "Generation: new tokens."})
+
+    def __post_init__(self) -> None:
+        if self.mode not in MODES:
+            raise ValueError(f"--mode must be one of {list(MODES)}, got {self.mode!r}")
+
+    def options(self) -> dict[str, Any]:
+        """Keyword arguments of :func:`instructerc_hf.inference.predict` for :attr:`mode`."""
+        if self.mode == "score":
+            return {"pack_tokens": self.pack_tokens, "append_eos": not self.no_eos}
+        return {"batch_size": self.batch_size, "max_new_tokens": self.max_new_tokens}
+
+
+@dataclass
+class PredictArguments(InferenceArguments):
+    """``instructerc-hf predict --model DIR conversation.json``."""
+
+    conversation: str = field(default="", metadata={"help": "JSON file: a conversation or a list of them."})
+    output: str | None = field(default=None, metadata={"help": "Write the predictions here (default: stdout)."})
+
+
+@dataclass
+class EvaluateArguments(InferenceArguments):
+    """``instructerc-hf evaluate --model DIR --dataset DIR --split test``."""
+
+    dataset: str = field(default="", metadata={"help": "Dataset folder from `instructerc-hf build`, or Hub id."})
+    config: str = field(default="main", metadata={"help": "Dataset config (task rows with prompts)."})
+    split: str = field(default="test", metadata={"help": "Split to evaluate."})
+    output_dir: str = field(default="eval", metadata={"help": "Where metrics.json and the plots go."})
+    limit: int | None = field(default=None, metadata={"help": "Evaluate the first N rows only."})
+
+
+def predict_conversations(args: PredictArguments) -> list[list[dict[str, Any]]]:
+    """Label every utterance of every conversation of ``args.conversation``; each entry keeps speaker and text."""
+    from .pipeline import conversation_turns, load_erc_pipeline
+
+    data = json.loads(Path(args.conversation).read_text(encoding="utf-8"))
+    conversations = [data] if _is_single(data) else data
+    erc = load_erc_pipeline(args.model, base_model=args.base_model)
+    results = []
+    for conversation in conversations:
+        turns = conversation_turns(conversation)
+        outputs = erc(conversation, mode=args.mode, **_pipeline_options(args))
+        results.append([{"speaker": t.speaker, "text": t.text, **o} for t, o in zip(turns, outputs, strict=True)])
+    return results
+
+
+def _is_single(data: Any) -> bool:
+    return isinstance(data, dict) or (isinstance(data, list) and bool(data) and isinstance(data[0], dict))
+
+
+def _pipeline_options(args: InferenceArguments) -> dict[str, Any]:
+    options = args.options()
+    if "batch_size" in options:
+        options["generation_batch_size"] = options.pop("batch_size")
+    return options
+
+
+def load_split(dataset: str, config: str, split: str, limit: int | None = None) -> Dataset:
+    """One split of an exported dataset folder (or Hub repo), optionally its first ``limit`` rows."""
+    from datasets import load_dataset
+
+    data = load_dataset(dataset, config, split=split)
+    if "prompt" not in data.column_names or "label" not in data.column_names:
+        raise ValueError(f"{dataset} ({config}/{split}) has no prompt/label columns; columns: {data.column_names}")
+    return data.select(range(min(limit, len(data)))) if limit is not None else data
+
+
+def _string_column(data: Dataset, name: str) -> list[str]:
+    from datasets import ClassLabel
+
+    values = data[name]
+    feature = data.features[name]
+    return [feature.int2str(v) for v in values] if isinstance(feature, ClassLabel) else list(values)
+
+
+def evaluate_adapter(args: EvaluateArguments) -> dict[str, Any]:
+    """Predict every row of the split, then write metrics.json, predictions.jsonl and confusion_matrix.png."""
+    data = load_split(args.dataset, args.config, args.split, args.limit)
+    model, tokenizer, erc = load_adapter(args.model, base_model=args.base_model)
+    gold = _string_column(data, "label")
+    start = time.perf_counter()
+    mode = args.mode  # checked in __post_init__
+    predictions = predict(model, tokenizer, data["prompt"], erc.labels, mode, **args.options())  # type: ignore[arg-type]
+    seconds = time.perf_counter() - start
+    demonstrations = data["demonstration_label"] if "demonstration_label" in data.column_names else None
+    if demonstrations is not None and any(d is None for d in demonstrations):
+        demonstrations = None  # rows of other tasks have none: the copy rate would be undefined
+    metrics = compute_erc_metrics(
+        [p.label for p in predictions], gold, erc.labels,
+        fallback_count=sum(not p.exact for p in predictions), demonstration_labels=demonstrations,
+    )
+    metrics.update({
+        "model": args.model, "dataset": args.dataset, "config": args.config, "split": args.split,
+        "mode": args.mode, "options": args.options(), "seconds": seconds, "utterances_per_second": len(data) / seconds,
+    })
+    out = Path(args.output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / METRICS_FILE).write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
+    write_predictions(out / PREDICTIONS_FILE, data, predictions, gold)
+    plot_confusion_matrix(metrics["confusion_matrix"], metrics["labels"], out / CONFUSION_FILE,
+                          title=f"{Path(args.model).name} on {Path(args.dataset).name} {args.split}")
+    return metrics
+
+
+def write_predictions(path: Path, data: Dataset, predictions: list[Prediction], gold: list[str]) -> None:
+    """One JSON line per row: its ids, the ``gold`` label and the prediction (``label``, ``score`` ...)."""
+    keys = [k for k in ("dataset", "dialogue_id", "turn") if k in data.column_names]
+    ids = data.select_columns(keys).to_list() if keys else [{}] * len(gold)
+    with path.open("w", encoding="utf-8") as f:
+        for row, g, p in zip(ids, gold, predictions, strict=True):
+            record = {**row, "gold": g, **{k: v for k, v in asdict(p).items() if v is not None}}
+            f.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+def plot_confusion_matrix(matrix: list[list[int]], labels: list[str], path: str | Path, title: str = "") -> Path:
+    """Save a row-normalised confusion matrix (counts printed in the cells) as a PNG with matplotlib's Agg backend."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    counts = np.asarray(matrix, dtype=float)
+    shares = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
+    size = 1.0 + 0.8 * len(labels)
+    fig, ax = plt.subplots(figsize=(size + 1.5, size))
+    image = ax.imshow(shares, cmap="Blues", vmin=0, vmax=1)
+    ax.set_xticks(range(len(labels)), labels, rotation=45, ha="right")
+    ax.set_yticks(range(len(labels)), labels)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("gold")
+    for i, j in np.ndindex(counts.shape):
+        ax.text(j, i, f"{int(counts[i, j])}", ha="center", va="center",
+                color="white" if shares[i, j] > 0.5 else "black", fontsize=8)
+    fig.colorbar(image, ax=ax, label="share of the gold row")
+    if title:
+        ax.set_title(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return Path(path)

@@ -1,0 +1,257 @@
+"""The ``emotion-recognition-in-conversation`` pipeline: one ``{"label", "score"}`` per utterance of a conversation.
+
+    import instructerc_hf  # registers the task (lazily: see below)
+    from transformers import pipeline
+
+    erc = pipeline("emotion-recognition-in-conversation", model="path/to/adapter")  # or a Hub id
+    erc([{"speaker": "Joey", "text": "How you doin'?"}, {"speaker": "Rachel", "text": "Oh my God!"}])
+    # [{'label': 'neutral', 'score': 0.61}, {'label': 'surprise', 'score': 0.55}]
+
+A conversation is a list of ``{"speaker": ..., "text": ...}`` turns (extra keys such as the rows of
+:mod:`instructerc_hf.tasks` are ignored), or a mapping with a ``turns`` list, or a dialogue-level row with parallel
+``speakers``/``utterances`` lists. Speakers are numbered by order of first appearance, as the readers do; a turn may
+give its ``speaker_id`` instead (IEMOCAP's M=0/F=1). Utterance ``i`` is classified from the prompt that the adapter was
+trained with (:func:`instructerc_hf.prompts.main_prompt` and the adapter's saved :class:`PromptConfig`), which never
+shows a later utterance. Default mode: label scoring; ``mode="generate"`` uses greedy generation
+(see :mod:`instructerc_hf.inference`) and adds ``generated_text``.
+
+Loading: ``pipeline(task, model=DIR_OR_HUB_ID)`` goes through transformers' PEFT support, so the base model named in
+``adapter_config.json`` must be loadable here (a Hub id, or a local path that exists on this machine).
+:func:`load_erc_pipeline` instead resolves the base model from ``instructerc_config.json`` (the offline SmolLM2 default
+included). Adapters trained with retrieved demonstrations need a fitted
+:class:`instructerc_hf.retrieval.DemonstrationRetriever` passed as ``retriever=`` (the domain base is not saved with
+the adapter); without one the pipeline warns and runs without demonstrations.
+
+Registration: importing ``transformers.pipelines`` takes seconds, so ``import instructerc_hf`` only installs an import
+hook that registers the task the moment ``transformers.pipelines`` is imported (``from transformers import pipeline``
+does it); importing this module registers it at once.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from transformers import AutoModelForCausalLM, Pipeline
+from transformers.pipelines import PIPELINE_REGISTRY
+
+from .erc_config import ERCModelConfig
+from .inference import MODES, Prediction, load_adapter, predict
+from .prompts import demonstration_text, main_prompt, with_demonstration
+from .records import Turn, number_speakers_by_appearance
+from .registration import PIPELINE_TASK
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedModel
+
+    from .retrieval import DemonstrationRetriever
+
+TASK = PIPELINE_TASK
+#: The model attribute holding the adapter's :class:`ERCModelConfig` after :class:`ERCAdapterModel` loaded it.
+CONFIG_ATTRIBUTE = "instructerc_config"
+
+Conversation = Sequence[Mapping[str, Any]] | Mapping[str, Any]
+
+
+class ConversationFormatError(ValueError):
+    """An input that is not a conversation."""
+
+
+@dataclass(frozen=True)
+class _Dialogue:
+    """A normalised conversation (keeps the base pipeline from iterating over the turns of a list)."""
+
+    turns: tuple[Turn, ...]
+
+
+def conversation_turns(conversation: Conversation) -> list[Turn]:
+    """The turns of a conversation, numbered by order of first appearance unless every turn has a ``speaker_id``."""
+    if isinstance(conversation, Mapping):
+        conversation = _mapping_turns(conversation)
+    if isinstance(conversation, str) or not isinstance(conversation, Sequence) or not conversation:
+        raise ConversationFormatError(
+            f"a conversation is a non-empty list of {{'speaker': ..., 'text': ...}} turns, got {type(conversation)}"
+        )
+    for index, turn in enumerate(conversation):
+        if not isinstance(turn, Mapping) or not isinstance(turn.get("text"), str) or "speaker" not in turn:
+            raise ConversationFormatError(f"turn {index} is not a {{'speaker': ..., 'text': str}} mapping: {turn!r}")
+    speakers = [str(turn["speaker"]) for turn in conversation]
+    if all(turn.get("speaker_id") is not None for turn in conversation):
+        ids = [int(turn["speaker_id"]) for turn in conversation]
+    else:
+        ids = number_speakers_by_appearance(speakers)
+    return [
+        Turn(speaker=s, speaker_id=i, text=turn["text"], label="", unified_label="", utterance_id=str(n))
+        for n, (turn, s, i) in enumerate(zip(conversation, speakers, ids, strict=True))
+    ]
+
+
+def _mapping_turns(row: Mapping[str, Any]) -> Sequence[Mapping[str, Any]]:
+    if "turns" in row:
+        return row["turns"]
+    speakers = row.get("speakers", row.get("speaker"))
+    texts = row.get("utterances", row.get("texts", row.get("text")))
+    if isinstance(speakers, Sequence) and isinstance(texts, Sequence) and not isinstance(texts, str):
+        if len(speakers) != len(texts):
+            raise ConversationFormatError(f"{len(speakers)} speakers for {len(texts)} utterances")
+        return [{"speaker": s, "text": t} for s, t in zip(speakers, texts, strict=True)]
+    raise ConversationFormatError(
+        "a conversation mapping needs a 'turns' list or parallel 'speakers' and 'utterances' lists; "
+        f"got the keys {sorted(row)}"
+    )
+
+
+def _is_conversation(inputs: Any) -> bool:
+    """One conversation (rather than a list of them)."""
+    if isinstance(inputs, Mapping):
+        return True
+    return isinstance(inputs, Sequence) and bool(inputs) and isinstance(inputs[0], Mapping)
+
+
+class ERCAdapterModel:
+    """The pipeline's model class: loads an adapter like ``AutoModelForCausalLM`` and keeps its ERC config.
+
+    transformers loads a PEFT adapter folder onto its base model but forgets the folder, so the adapter's
+    ``instructerc_config.json`` is read here and attached to the model as :data:`CONFIG_ATTRIBUTE`.
+    """
+
+    @classmethod
+    def from_pretrained(cls, model_id: str, *args: Any, **kwargs: Any) -> PreTrainedModel:
+        kwargs.pop("_from_pipeline", None)
+        config = ERCModelConfig.from_pretrained(model_id)
+        model = AutoModelForCausalLM.from_pretrained(model_id, *args, **kwargs)
+        setattr(model, CONFIG_ATTRIBUTE, config)
+        return model.eval()
+
+
+class ERCPipeline(Pipeline):
+    """Emotion recognition in conversation with an InstructERC adapter (see the module docstring).
+
+    Call options (also accepted at construction): ``mode`` (``"score"`` or ``"generate"``), ``append_eos`` and
+    ``pack_tokens`` (label scoring), ``max_new_tokens`` and ``generation_batch_size`` (generation).
+    """
+
+    _load_tokenizer = True  # type: ignore[assignment]
+    _load_processor = False  # type: ignore[assignment]
+    _load_image_processor = False  # type: ignore[assignment]
+    _load_feature_extractor = False  # type: ignore[assignment]
+
+    def __init__(
+        self,
+        *args: Any,
+        erc_config: ERCModelConfig | None = None,
+        retriever: DemonstrationRetriever | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        config = erc_config or getattr(self.model, CONFIG_ATTRIBUTE, None)
+        if config is None:
+            raise ValueError(
+                f"no InstructERC config: load the pipeline from an adapter folder or Hub id "
+                f"(pipeline({TASK!r}, model=...)) or pass erc_config=ERCModelConfig.from_pretrained(...)"
+            )
+        if self.tokenizer is None:
+            raise ValueError("the pipeline needs the adapter's tokenizer")
+        if self.tokenizer.pad_token is None:
+            self.tokenizer.pad_token = self.tokenizer.eos_token
+        self.erc_config: ERCModelConfig = config
+        self.retriever = retriever
+        if config.retrieval is not None and retriever is None:
+            warnings.warn(
+                "this adapter was trained with retrieved demonstrations but no retriever was given: the pipeline runs "
+                "without demonstrations. Pass retriever=DemonstrationRetriever(RetrievalConfig(**erc_config.retrieval))"
+                ".fit(DomainBase.from_rows(<train rows>)) to add them.",
+                stacklevel=2,
+            )
+
+    def _sanitize_parameters(  # type: ignore[override]
+        self,
+        mode: str | None = None,
+        append_eos: bool | None = None,
+        pack_tokens: int | None = None,
+        max_new_tokens: int | None = None,
+        generation_batch_size: int | None = None,
+    ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+        forward: dict[str, Any] = {}
+        if mode is not None:
+            if mode not in MODES:
+                raise ValueError(f"mode must be one of {list(MODES)}, got {mode!r}")
+            forward["mode"] = mode
+        options = {"append_eos": append_eos, "pack_tokens": pack_tokens, "max_new_tokens": max_new_tokens,
+                   "batch_size": generation_batch_size}
+        forward.update({k: v for k, v in options.items() if v is not None})
+        return {}, forward, {}
+
+    def __call__(self, inputs: Conversation | Sequence[Conversation], **kwargs: Any) -> Any:  # type: ignore[override]
+        """Classify every utterance of one conversation (a list of dicts), or of each of a list of conversations."""
+        if _is_conversation(inputs):
+            return super().__call__(_Dialogue(tuple(conversation_turns(inputs))), **kwargs)  # type: ignore[arg-type]
+        if isinstance(inputs, Sequence) and not isinstance(inputs, str):
+            return [self(conversation, **kwargs) for conversation in inputs]
+        raise ConversationFormatError(f"expected a conversation or a list of conversations, got {type(inputs)}")
+
+    def prompts_for(self, conversation: Conversation) -> list[str]:
+        """The prompt of every utterance of ``conversation``, as the adapter was trained (plus demonstrations)."""
+        return self._prompts(conversation_turns(conversation))
+
+    def _prompts(self, turns: list[Turn]) -> list[str]:
+        prompt_config = self.erc_config.prompt
+        prompts = [main_prompt(turns, index, prompt_config) for index in range(len(turns))]
+        if self.retriever is None:
+            return prompts
+        found = self.retriever.retrieve([turn.text for turn in turns])
+        return [
+            with_demonstration(p, "".join(demonstration_text(d.text, d.label, prompt_config) for d in demos),
+                               prompt_config)
+            for p, demos in zip(prompts, found, strict=True)
+        ]
+
+    def preprocess(self, dialogue: _Dialogue) -> dict[str, Any]:  # type: ignore[override]
+        return {"prompts": self._prompts(list(dialogue.turns))}
+
+    def _forward(  # type: ignore[override]
+        self, model_inputs: dict[str, Any], mode: str = "score", **options: Any
+    ) -> dict[str, Any]:
+        if mode == "score":
+            options.pop("max_new_tokens", None), options.pop("batch_size", None)
+        else:
+            options.pop("append_eos", None), options.pop("pack_tokens", None)
+        predictions = predict(
+            self.model, self.tokenizer, model_inputs["prompts"], self.erc_config.labels, mode,  # type: ignore[arg-type]
+            progress=False, **options,
+        )
+        return {"predictions": predictions}
+
+    def postprocess(self, model_outputs: dict[str, Any]) -> list[dict[str, Any]]:  # type: ignore[override]
+        return [_as_dict(p) for p in model_outputs["predictions"]]
+
+
+def _as_dict(prediction: Prediction) -> dict[str, Any]:
+    out: dict[str, Any] = {"label": prediction.label, "score": prediction.score}
+    if prediction.generated_text is not None:
+        out["generated_text"] = prediction.generated_text
+    return out
+
+
+def register() -> None:
+    """Register :data:`TASK` with transformers' pipeline registry (idempotent)."""
+    if TASK not in PIPELINE_REGISTRY.supported_tasks:
+        PIPELINE_REGISTRY.register_pipeline(TASK, pipeline_class=ERCPipeline, pt_model=ERCAdapterModel, type="text")
+
+
+def load_erc_pipeline(
+    model_dir: str | Path,
+    *,
+    base_model: str | None = None,
+    retriever: DemonstrationRetriever | None = None,
+    **kwargs: Any,
+) -> ERCPipeline:
+    """The pipeline of an adapter, its base model resolved by :func:`instructerc_hf.inference.load_adapter`."""
+    model, tokenizer, config = load_adapter(model_dir, base_model=base_model)
+    return ERCPipeline(model=model, tokenizer=tokenizer, task=TASK, erc_config=config, retriever=retriever, **kwargs)
+
+
+register()

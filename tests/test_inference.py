@@ -1,0 +1,156 @@
+"""Label scoring and greedy generation (instructerc_hf.inference) on a tiny adapter."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+from peft import PeftModel
+from tiny_adapter import MELD_LABELS, build_tiny_adapter
+
+from instructerc_hf.erc_config import ERCModelConfig
+from instructerc_hf.inference import (
+    TokenTrie,
+    candidate_sequences,
+    generate_labels,
+    generate_texts,
+    label_log_likelihoods,
+    load_adapter,
+    predict,
+    score_labels,
+)
+
+PROMPTS = [
+    "Now you are expert of sentiment and emotional analysis. ### \t Speaker_0:\"Hey!\" ### Please select <x>:",
+    "Now you are expert of sentiment and emotional analysis. ### \t Speaker_0:\"Hey!\"\t Speaker_1:\"What?\" ### "
+    "Please select <x>:",
+    "Why did you do that??",
+    "I love you.",
+]
+
+
+@pytest.fixture(scope="module")
+def loaded(tmp_path_factory: pytest.TempPathFactory) -> tuple[PeftModel, object, ERCModelConfig]:
+    folder = build_tiny_adapter(tmp_path_factory.mktemp("inference") / "adapter")
+    return load_adapter(folder)
+
+
+def reference_log_likelihoods(model: PeftModel, tokenizer: object, prompts: list[str], labels: tuple[str, ...],
+                              append_eos: bool = True) -> torch.Tensor:
+    """One plain forward pass per prompt + candidate: the definition label scoring must reproduce."""
+    out = torch.empty(len(prompts), len(labels))
+    with torch.no_grad():
+        for i, row in enumerate(candidate_sequences(tokenizer, prompts, labels, append_eos)):
+            for c, (ids, start) in enumerate(row):
+                log_probs = model(input_ids=torch.tensor([ids])).logits[0].log_softmax(-1)
+                out[i, c] = sum(log_probs[j - 1, ids[j]] for j in range(start, len(ids)))
+    return out
+
+
+def test_load_adapter_keeps_the_adapter_unmerged(loaded: tuple) -> None:
+    model, tokenizer, config = loaded
+    assert isinstance(model, PeftModel) and not model.training
+    assert config.labels == MELD_LABELS
+    assert tokenizer.pad_token is not None
+
+
+@pytest.mark.parametrize("pack_tokens", [1, 40, 1024])
+def test_scores_equal_separate_forward_passes(loaded: tuple, pack_tokens: int) -> None:
+    model, tokenizer, _ = loaded
+    got = label_log_likelihoods(model, tokenizer, PROMPTS, MELD_LABELS, pack_tokens=pack_tokens, progress=False)
+    torch.testing.assert_close(got, reference_log_likelihoods(model, tokenizer, PROMPTS, MELD_LABELS),
+                               atol=1e-4, rtol=1e-4)
+
+
+def test_multi_token_labels_that_prefix_each_other(loaded: tuple) -> None:
+    model, tokenizer, _ = loaded
+    labels = ("sad", "sad news", "happy sad")  # several tokens each, one a token prefix of another
+    assert any(len(ids) - start > 2 for ids, start in candidate_sequences(tokenizer, PROMPTS[:1], labels)[0])
+    for append_eos in (True, False):
+        got = label_log_likelihoods(model, tokenizer, PROMPTS, labels, append_eos=append_eos, progress=False)
+        want = reference_log_likelihoods(model, tokenizer, PROMPTS, labels, append_eos)
+        torch.testing.assert_close(got, want, atol=1e-4, rtol=1e-4)
+
+
+def test_candidates_are_the_training_completion(loaded: tuple) -> None:
+    _, tokenizer, _ = loaded
+    (ids, start), = candidate_sequences(tokenizer, ["I love you."], ["joyful"])[0]
+    assert tokenizer.decode(ids[start:]) == " joyful" + tokenizer.eos_token
+    assert ids == tokenizer("I love you. joyful" + tokenizer.eos_token)["input_ids"]
+    (ids, start), = candidate_sequences(tokenizer, ["I love you."], ["joyful"], append_eos=False)[0]
+    assert tokenizer.decode(ids[start:]) == " joyful"
+
+
+def test_score_labels_returns_a_valid_label_and_its_probability(loaded: tuple) -> None:
+    model, tokenizer, _ = loaded
+    predictions = score_labels(model, tokenizer, PROMPTS, MELD_LABELS, progress=False)
+    scores = label_log_likelihoods(model, tokenizer, PROMPTS, MELD_LABELS, progress=False)
+    for prediction, row in zip(predictions, scores, strict=True):
+        assert prediction.label == MELD_LABELS[int(row.argmax())]
+        assert prediction.score == pytest.approx(float(row.softmax(-1).max()), rel=1e-5)
+        assert prediction.generated_text is None and prediction.exact
+    assert score_labels(model, tokenizer, [], MELD_LABELS, progress=False) == []
+
+
+def test_trie_shares_prefixes_and_masks_everything_but_ancestors() -> None:
+    trie = TokenTrie()
+    assert trie.insert([5, 6, 7]) == [0, 1, 2]
+    assert trie.new_nodes([5, 6, 9, 9]) == 2
+    assert trie.insert([5, 6, 9]) == [0, 1, 3]
+    assert trie.depths == [0, 1, 2, 2] and trie.parents == [-1, 0, 1, 1]
+    allowed = trie.attention_mask(torch.float32)[0, 0] == 0
+    assert allowed.tolist() == [
+        [True, False, False, False],
+        [True, True, False, False],
+        [True, True, True, False],
+        [True, True, False, True],
+    ]
+
+
+def test_generation_equals_a_manual_greedy_loop(loaded: tuple) -> None:
+    model, tokenizer, _ = loaded
+    batched = generate_texts(model, tokenizer, PROMPTS, batch_size=3, max_new_tokens=5, progress=False)
+    for prompt, (text, probability) in zip(PROMPTS, batched, strict=True):
+        ids = tokenizer(prompt, return_tensors="pt")["input_ids"]
+        log_prob = 0.0
+        with torch.no_grad():
+            for _ in range(5):
+                log_probs = model(input_ids=ids).logits[0, -1].log_softmax(-1)
+                token = int(log_probs.argmax())
+                log_prob += float(log_probs[token])
+                if token == tokenizer.eos_token_id:
+                    break
+                ids = torch.cat([ids, torch.tensor([[token]])], dim=1)
+        start = len(tokenizer(prompt)["input_ids"])
+        assert text == tokenizer.decode(ids[0, start:], skip_special_tokens=True)
+        assert probability == pytest.approx(float(torch.tensor(log_prob).exp()), rel=1e-3, abs=1e-30)
+
+
+def test_generate_labels_parses_like_the_official_evaluation(loaded: tuple) -> None:
+    model, tokenizer, _ = loaded
+    predictions = generate_labels(model, tokenizer, PROMPTS, MELD_LABELS, max_new_tokens=4, progress=False)
+    for prediction in predictions:
+        assert prediction.label in MELD_LABELS
+        assert prediction.generated_text is not None
+        assert prediction.exact == any(label in prediction.generated_text for label in MELD_LABELS) or (
+            not prediction.exact and prediction.label in MELD_LABELS
+        )
+
+
+def test_predict_dispatches_and_rejects_bad_input(loaded: tuple) -> None:
+    model, tokenizer, _ = loaded
+    assert predict(model, tokenizer, PROMPTS[:1], MELD_LABELS, "score", progress=False)[0].label in MELD_LABELS
+    generated = predict(model, tokenizer, PROMPTS[:1], MELD_LABELS, "generate", max_new_tokens=2, progress=False)
+    assert generated[0].generated_text is not None
+    with pytest.raises(ValueError, match="mode must be one of"):
+        predict(model, tokenizer, PROMPTS, MELD_LABELS, "beam")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="duplicates"):
+        score_labels(model, tokenizer, PROMPTS, ["sad", "sad"])
+    with pytest.raises(ValueError, match="pack_tokens"):
+        score_labels(model, tokenizer, PROMPTS, MELD_LABELS, pack_tokens=0)
+
+
+def test_load_adapter_explains_a_folder_without_config(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="instructerc_config.json"):
+        load_adapter(tmp_path)
