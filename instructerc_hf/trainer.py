@@ -18,6 +18,11 @@ weighted token losses, so:
   ``num_items_in_batch``.
 
 Evaluation batches with the column are weighted the same way, so ``eval_loss`` is the training objective.
+Given a :class:`LabelEvalSet`, :meth:`InstructERCTrainer.evaluate` also scores every label after each validation
+prompt (:func:`instructerc_hf.inference.score_labels`) and adds ``eval_weighted_f1``, ``eval_accuracy`` and
+``eval_macro_f1`` to the metrics before they are logged, so ``metric_for_best_model="weighted_f1"`` and early stopping
+can use them. Every process scores the whole set (identical forward passes, which sharded DeepSpeed ZeRO-3 and FSDP
+models need), so the metrics are the same on all ranks.
 Packing and padding-free batches are not supported with weights (packing drops every column but ``input_ids`` and
 ``labels``; padding-free flattens the batch into one row).
 """
@@ -30,11 +35,21 @@ from typing import Any, cast
 
 import torch
 from datasets import Dataset, IterableDataset
+from peft import PeftModel
+from torch.utils.data import DataLoader
 from transformers import PreTrainedModel, TrainingArguments
+from transformers.trainer_utils import EvalLoopOutput
 from trl import SFTConfig, SFTTrainer
 from trl.data_utils import get_dataset_column_names
 
+from .inference import DEFAULT_PACK_TOKENS, score_labels
+from .scoring import compute_erc_metrics
+
 LOSS_WEIGHT = "loss_weight"
+#: The scalar label-scoring metrics reported by evaluation (``eval_`` + name).
+LABEL_METRICS: tuple[str, ...] = (
+    "weighted_f1", "accuracy", "macro_f1", "demonstration_copy_rate", "demonstration_label_accuracy",
+)
 
 Collator = Callable[[list[dict[str, Any]]], dict[str, Any]]
 
@@ -55,6 +70,25 @@ class LossWeightCollator:
         batch = self.collator([{k: v for k, v in example.items() if k != LOSS_WEIGHT} for example in examples])
         batch[LOSS_WEIGHT] = torch.tensor(weights, dtype=torch.float32)
         return batch
+
+
+@dataclass
+class LabelEvalSet:
+    """Validation prompts and gold labels that :meth:`InstructERCTrainer.evaluate` scores.
+
+    Attributes:
+        prompts: the prompts exactly as trained (a completion is `` <label>`` + EOS).
+        references: the gold label of each prompt.
+        labels: the label set scored after every prompt, in prompt order.
+        demonstration_labels: the label of each prompt's retrieved demonstration, if any (adds copy-rate metrics).
+        pack_tokens: tokens per label-scoring forward pass.
+    """
+
+    prompts: list[str]
+    references: list[str]
+    labels: tuple[str, ...]
+    demonstration_labels: list[str] | None = None
+    pack_tokens: int = DEFAULT_PACK_TOKENS
 
 
 def weighted_token_loss(
@@ -84,20 +118,24 @@ def _has_loss_weight(datasets: Iterable[Dataset | IterableDataset | None]) -> bo
 class InstructERCTrainer(SFTTrainer):
     """``SFTTrainer`` whose loss weights each example by its ``loss_weight`` column (1.0 when absent).
 
-    Takes exactly ``SFTTrainer``'s arguments. The weight column survives ``remove_unused_columns`` (it is added to the
-    signature columns) and reaches ``compute_loss`` through :class:`LossWeightCollator`, which wraps any collator.
+    Takes ``SFTTrainer``'s arguments plus ``label_eval``. The weight column survives ``remove_unused_columns`` (it is
+    added to the signature columns) and reaches ``compute_loss`` through :class:`LossWeightCollator`, which wraps any
+    collator.
     """
 
     def __init__(
         self,
-        model: str | PreTrainedModel,
+        model: str | PreTrainedModel | PeftModel,
         args: SFTConfig | TrainingArguments | None = None,
         data_collator: Collator | None = None,
         train_dataset: Dataset | IterableDataset | None = None,
         eval_dataset: Dataset | IterableDataset | dict[str, Dataset | IterableDataset] | None = None,
+        label_eval: LabelEvalSet | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(model, args, data_collator, train_dataset, eval_dataset, **kwargs)
+        self.label_eval = label_eval
+        self._score_labels_now = False
         # The raw datasets: preparation with packing drops the weight column
         evals = eval_dataset.values() if isinstance(eval_dataset, dict) else [eval_dataset]
         if _has_loss_weight([train_dataset, *evals]):
@@ -165,3 +203,54 @@ class InstructERCTrainer(SFTTrainer):
         if mode == "train":
             self._total_train_tokens += gather(inputs["attention_mask"].sum()).sum().item() // self._tp_size
         self._metrics[mode]["num_tokens"] = [self._total_train_tokens]
+
+    def evaluate(
+        self,
+        eval_dataset: Dataset | IterableDataset | dict[str, Dataset | IterableDataset] | None = None,
+        ignore_keys: list[str] | None = None,
+        metric_key_prefix: str = "eval",
+    ) -> dict[str, float]:
+        """``SFTTrainer.evaluate``; on the trainer's own eval dataset it adds the :class:`LabelEvalSet` metrics."""
+        self._score_labels_now = (
+            self.label_eval is not None and eval_dataset is None and not isinstance(self.eval_dataset, dict)
+        )
+        try:
+            return super().evaluate(eval_dataset, ignore_keys, metric_key_prefix)  # type: ignore[arg-type]
+        finally:
+            self._score_labels_now = False
+
+    def evaluation_loop(
+        self,
+        dataloader: DataLoader,
+        description: str,
+        prediction_loss_only: bool | None = None,
+        ignore_keys: list[str] | None = None,
+        metric_key_prefix: str = "eval",
+    ) -> EvalLoopOutput:
+        """Trainer's loop, plus the label metrics (before ``evaluate`` logs them and calls the callbacks)."""
+        output = super().evaluation_loop(dataloader, description, prediction_loss_only, ignore_keys, metric_key_prefix)
+        if self._score_labels_now and output.metrics is not None:
+            self._score_labels_now = False
+            output.metrics.update({f"{metric_key_prefix}_{k}": v for k, v in self.label_metrics().items()})
+        return output
+
+    def label_metrics(self) -> dict[str, float]:
+        """Score every label after every prompt of ``label_eval``; weighted F1, accuracy, macro F1 (percentages)."""
+        if self.label_eval is None:
+            raise ValueError("this trainer has no label_eval set")
+        evaluation = self.label_eval
+        model = cast(torch.nn.Module, self.model_wrapped if self.is_fsdp_enabled else self.model)
+        training = model.training
+        model.eval()
+        try:
+            predictions = score_labels(
+                model, self.processing_class, evaluation.prompts, evaluation.labels,  # type: ignore[arg-type]
+                pack_tokens=evaluation.pack_tokens, progress=False,
+            )
+        finally:
+            model.train(training)
+        metrics = compute_erc_metrics(
+            [p.label for p in predictions], evaluation.references, evaluation.labels,
+            demonstration_labels=evaluation.demonstration_labels,
+        )
+        return {name: float(metrics[name]) for name in LABEL_METRICS if name in metrics}

@@ -1,0 +1,167 @@
+"""Cost of the InstructERC prompt in training: LoRA steps on SmolLM2-135M-Instruct, CPU.
+
+Trains the same MELD training utterances (a seeded sample of the real train split) with two prompts:
+
+- ``instructerc``: the main-task prompt with the history window (default 12 turns, the paper's);
+- ``plain``: the utterance alone (the paper's "LoRA + Backbone" baseline).
+
+Each variant runs in a fresh process: the offline SmolLM2-135M-Instruct with a LoRA adapter (r=16, alpha=16, q/k/v),
+``InstructERCTrainer`` (TRL's ``SFTTrainer``), batch 4, float32, rows in order. It prints, per variant, the tokens
+per row, seconds per optimizer step, training tokens per second (non-padding tokens of prompt + completion) and peak
+resident memory: of the whole process and of the timed steps alone (VmHWM after resetting it before the steps).
+
+    python benchmarks/bench_training.py [--steps 6] [--window 12] [--threads 2]
+
+CPU timings on a shared machine are noisy: compare variants of the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, cast
+
+DEFAULT_RAW = Path(__file__).resolve().parents[2] / "shared/data/meld/raw/declare-lab__MELD/data/MELD"
+VARIANTS = {"instructerc": "main", "plain": "plain"}
+
+
+def rss_peak_mb() -> float:
+    """The process's peak resident set size (VmHWM), in MiB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def reset_rss_peak() -> bool:
+    """Reset VmHWM to the current RSS (Linux ``clear_refs``); False where not allowed."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        return False
+    return True
+
+
+def training_rows(task: str, raw_dir: str, window: int, count: int, seed: int) -> Any:
+    """``count`` seeded MELD training rows of ``task`` (the same utterances for every task)."""
+    from datasets import Dataset
+
+    from instructerc_hf.builders import InstructERCBuilder
+
+    builder = InstructERCBuilder(config_name=f"meld-{task}", raw_dir=raw_dir, window=window)
+    rows = builder.split_rows("train")
+    chosen = sorted(random.Random(seed).sample(range(len(rows)), count))
+    return Dataset.from_list([{k: rows[i][k] for k in ("prompt", "completion", "task")} for i in chosen])
+
+
+def run_variant(args: argparse.Namespace) -> dict[str, Any]:
+    """Time ``args.warmup + args.steps`` LoRA steps of one variant in this process."""
+    import torch
+    from datasets import Dataset
+    from datasets.utils.logging import disable_progress_bar
+    from peft import LoraConfig
+    from transformers import TrainerCallback
+    from transformers.utils import logging as hf_logging
+    from trl import SFTConfig
+
+    from instructerc_hf.modeling import load_causal_lm, load_tokenizer, resolve_base_model
+    from instructerc_hf.trainer import InstructERCTrainer
+
+    disable_progress_bar()
+    hf_logging.set_verbosity_error()
+    torch.set_num_threads(args.threads)
+    base = resolve_base_model(None)
+    tokenizer = load_tokenizer(base)
+    steps = args.warmup + args.steps
+    rows = training_rows(VARIANTS[args.worker], args.raw_dir, args.window, steps * args.batch_size, args.seed)
+
+    class StepTimer(TrainerCallback):
+        def __init__(self) -> None:
+            self.starts: list[float] = []
+            self.ends: list[float] = []
+            self.measured = False  # VmHWM was reset before the first timed step
+
+        def on_step_begin(self, *_: Any, **__: Any) -> None:
+            if len(self.starts) == args.warmup:
+                self.measured = reset_rss_peak()
+            self.starts.append(time.perf_counter())
+
+        def on_step_end(self, *_: Any, **__: Any) -> None:
+            self.ends.append(time.perf_counter())
+
+    timer = StepTimer()
+    with tempfile.TemporaryDirectory() as out:
+        config = SFTConfig(
+            output_dir=out, use_cpu=True, bf16=False, activation_checkpointing=False, max_steps=steps,
+            per_device_train_batch_size=args.batch_size, gradient_accumulation_steps=1, learning_rate=2e-4,
+            max_length=None, train_sampling_strategy="sequential", save_strategy="no", report_to=[],
+            logging_strategy="no", disable_tqdm=True, seed=args.seed, dataloader_num_workers=0,
+        )
+        lora = LoraConfig(r=16, lora_alpha=16, lora_dropout=0.05, target_modules=["q_proj", "k_proj", "v_proj"],
+                          task_type="CAUSAL_LM")
+        trainer = InstructERCTrainer(model=load_causal_lm(base), args=config, train_dataset=rows,
+                                     processing_class=tokenizer, peft_config=lora, callbacks=[timer])
+        lengths = [len(ids) for ids in cast(Dataset, trainer.train_dataset)["input_ids"]]
+        before = rss_peak_mb()
+        trainer.train()
+    timed = slice(args.warmup, steps)
+    seconds = sum(e - s for s, e in zip(timer.starts[timed], timer.ends[timed], strict=True))
+    tokens = sum(lengths[args.warmup * args.batch_size : steps * args.batch_size])
+    padded = sum(max(lengths[i : i + args.batch_size]) * args.batch_size
+                 for i in range(args.warmup * args.batch_size, steps * args.batch_size, args.batch_size))
+    return {
+        "variant": args.worker,
+        "tokens_per_row": tokens / (args.steps * args.batch_size),
+        "seconds_per_step": seconds / args.steps,
+        "tokens_per_second": tokens / seconds,
+        "padded_tokens_per_second": padded / seconds,
+        "peak_rss_mb": rss_peak_mb(),
+        "rss_before_training_mb": before,
+        "step_peak_rss_mb": rss_peak_mb() if timer.measured else None,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--raw-dir", default=str(DEFAULT_RAW), help="MELD CSV folder (declare-lab/MELD data/MELD)")
+    parser.add_argument("--steps", type=int, default=6, help="timed optimizer steps per variant (default 6)")
+    parser.add_argument("--warmup", type=int, default=1, help="untimed first steps (default 1)")
+    parser.add_argument("--batch-size", type=int, default=4)
+    parser.add_argument("--window", type=int, default=12, help="history window of the InstructERC prompt")
+    parser.add_argument("--threads", type=int, default=2, help="torch intra-op threads (default 2)")
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--worker", choices=list(VARIANTS), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        print(json.dumps(run_variant(args)))
+        return
+    results = []
+    for variant in VARIANTS:
+        command = [sys.executable, __file__, *sys.argv[1:], "--worker", variant]
+        output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+        results.append(json.loads(output.strip().splitlines()[-1]))
+    print(f"SmolLM2-135M-Instruct + LoRA (r=16, q/k/v), batch {args.batch_size}, float32, {args.threads} threads, "
+          f"{args.steps} timed steps after {args.warmup} warm-up, MELD train rows (seed {args.seed})")
+    header = (f"{'prompt':<22}{'tokens/row':>11}{'s/step':>9}{'tokens/s':>10}{'padded tok/s':>14}"
+              f"{'peak RSS MiB':>14}{'steps peak MiB':>16}")
+    print(header)
+    for r in results:
+        name = f"instructerc (w={args.window})" if r["variant"] == "instructerc" else "plain"
+        step_peak = f"{r['step_peak_rss_mb']:.0f}" if r["step_peak_rss_mb"] is not None else "n/a"
+        print(f"{name:<22}{r['tokens_per_row']:>11.1f}{r['seconds_per_step']:>9.2f}{r['tokens_per_second']:>10.1f}"
+              f"{r['padded_tokens_per_second']:>14.1f}{r['peak_rss_mb']:>14.0f}{step_peak:>16}")
+    ours, plain = results
+    print(f"InstructERC prompt: {ours['tokens_per_row'] / plain['tokens_per_row']:.1f}x the tokens per row, "
+          f"{ours['seconds_per_step'] / plain['seconds_per_step']:.1f}x the time per step, "
+          f"{ours['peak_rss_mb'] - plain['peak_rss_mb']:+.0f} MiB peak memory")
+
+
+if __name__ == "__main__":
+    main()

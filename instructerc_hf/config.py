@@ -1,0 +1,338 @@
+"""Configuration of ``examples/sft.py``: our dataclasses, the paper's defaults and the ``TrlParser`` over them.
+
+``accelerate launch examples/sft.py --config recipes/meld/instructerc.yaml`` parses five dataclasses at once:
+:class:`ERCDataArguments`, :class:`ERCTaskArguments`, :class:`ERCRetrievalArguments`, TRL's ``SFTConfig`` and
+``ModelConfig``. Precedence: the command line, then the recipe (YAML keys are field names of any of the five), then
+:data:`PAPER_DEFAULTS`, then the dataclass defaults. An unknown key in either place is an error naming the key.
+"""
+
+from __future__ import annotations
+
+import difflib
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+import torch
+from trl import ModelConfig, SFTConfig, TrlParser
+
+from .builders import BUILD_TARGETS, UNIFIED
+from .labels import DATASET_NAMES, LABEL_SPACES, LabelSpace
+from .mixing import MIX_STRATEGIES, parse_fraction
+from .prompts import DEFAULT_WINDOW, DEMONSTRATION_POSITIONS, PromptConfig
+from .retrieval import RetrievalConfig
+from .tasks import TASKS, check_task, prompt_config_for
+
+#: Tasks whose prompts can be evaluated by label scoring (the emotion label is the completion).
+EMOTION_TASKS: tuple[str, ...] = ("main", "plain")
+RETRIEVAL_PREFIX = "retrieval_"
+
+
+class UnknownArgumentError(ValueError):
+    """A recipe key or command-line option that no dataclass of the parser has."""
+
+
+def _bf16_available() -> bool:
+    """bf16 on a GPU that supports it (TRL defaults to bf16 everywhere, CPU included)."""
+    return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
+
+
+#: The paper's / official code's recipe (LIN-SHANG/InstructERC ``main_new.py`` and ``train_and_inference_Uni.sh``),
+#: applied as parser defaults: LoRA r=16, alpha=16, dropout 0.05 on q/k/v; AdamW lr 2e-4, betas 0.9/0.95, weight
+#: decay 0; linear schedule with 10% warm-up; gradient clipping 1.0; 4 x 8 = 32 sequences per step; seed 42.
+#: Selection on the validation split by weighted F1. :func:`make_parser` adds ``bf16`` where the hardware has it.
+PAPER_DEFAULTS: dict[str, Any] = {
+    "use_peft": True,
+    "lora_r": 16,
+    "lora_alpha": 16,
+    "lora_dropout": 0.05,
+    "lora_target_modules": ["q_proj", "k_proj", "v_proj"],
+    "learning_rate": 2e-4,
+    "adam_beta1": 0.9,
+    "adam_beta2": 0.95,
+    "weight_decay": 0.0,
+    "lr_scheduler_type": "linear",
+    "warmup_steps": 0.1,
+    "max_grad_norm": 1.0,
+    "per_device_train_batch_size": 4,
+    "gradient_accumulation_steps": 8,
+    "seed": 42,
+    "activation_checkpointing": False,
+    "max_length": 1024,
+    "eval_strategy": "epoch",
+    "save_strategy": "epoch",
+    "save_total_limit": 2,
+    "load_best_model_at_end": True,
+    "metric_for_best_model": "weighted_f1",
+    "greater_is_better": True,
+    "logging_steps": 10,
+    "report_to": "none",
+}
+
+
+@dataclass
+class ERCDataArguments:
+    """Which data to train on, and how to sample it."""
+
+    dataset: str = field(
+        default="meld", metadata={"help": f"ERC dataset: one of {list(BUILD_TARGETS)} (unified mixes all three)."}
+    )
+    dataset_path: str | None = field(
+        default=None,
+        metadata={"help": "A folder or Hub dataset id made by `instructerc-hf build` (one config per task). "
+                          "Build it with the defaults --mix total --fraction 1: mixing and fractions apply here."},
+    )
+    raw_dir: list[str] | None = field(
+        default=None,
+        metadata={"help": "Raw files to build the data from on the fly instead of dataset_path: one folder, or "
+                          "NAME=PATH per dataset for unified (as `instructerc-hf build --raw_dir`)."},
+    )
+    source: str | None = field(default=None, metadata={"help": "Reader source for raw_dir (see docs/data.md)."})
+    official: bool = field(
+        default=False, metadata={"help": "raw_dir only: official-compatible mode (COSMIC pickles, raw characters)."}
+    )
+    label_space: str | None = field(
+        default=None, metadata={"help": "original or unified (Feeling Wheel); default: unified for unified."}
+    )
+    window: int = field(
+        default=DEFAULT_WINDOW,
+        metadata={"help": "History window of the prompts; with dataset_path it must be the window built with."},
+    )
+    mix: str = field(default="total", metadata={"help": "Unified training split: total (Total Mix) or ratio."})
+    mix_ratios: list[str] | None = field(
+        default=None, metadata={"help": "Ratio Mix ratios as NAME=RATIO (default 1 each), e.g. meld=1 iemocap=2."}
+    )
+    fraction: str = field(
+        default="1", metadata={"help": "Low-resource fraction of the training split: 1, 1/2 ... 1/64 or a float."}
+    )
+    sampling_seed: int = field(default=42, metadata={"help": "Seed of Ratio Mix and low-resource sampling."})
+    max_train_samples: int | None = field(
+        default=None, metadata={"help": "Keep the first N training rows of each task (smoke runs)."}
+    )
+    max_eval_samples: int | None = field(
+        default=None, metadata={"help": "Keep the first N validation rows of each task (smoke runs)."}
+    )
+
+    def __post_init__(self) -> None:
+        if self.dataset not in BUILD_TARGETS:
+            raise ValueError(f"unknown dataset {self.dataset!r}; expected one of {list(BUILD_TARGETS)}")
+        if self.label_space is None:
+            self.label_space = "unified" if self.dataset == UNIFIED else "original"
+        if self.label_space not in LABEL_SPACES:
+            raise ValueError(f"unknown label_space {self.label_space!r}; expected one of {list(LABEL_SPACES)}")
+        if self.dataset == UNIFIED and self.label_space != "unified":
+            raise ValueError("the unified dataset mixes three label sets: it needs label_space unified")
+        if (self.dataset_path is None) == (self.raw_dir is None):
+            raise ValueError("give exactly one of dataset_path (a built folder or Hub id) and raw_dir (raw files)")
+        if self.window < 0:
+            raise ValueError(f"window must be >= 0, got {self.window}")
+        if self.mix not in MIX_STRATEGIES:
+            raise ValueError(f"unknown mix {self.mix!r}; expected one of {list(MIX_STRATEGIES)}")
+        parse_fraction(self.fraction)
+        self.ratios()
+        for name in ("max_train_samples", "max_eval_samples"):
+            value = getattr(self, name)
+            if value is not None and value < 1:
+                raise ValueError(f"{name} must be >= 1, got {value}")
+
+    @property
+    def space(self) -> LabelSpace:
+        return "unified" if self.label_space == "unified" else "original"
+
+    @property
+    def fraction_value(self) -> float:
+        return parse_fraction(self.fraction)
+
+    def ratios(self) -> dict[str, float]:
+        """``mix_ratios`` as a mapping."""
+        ratios = {}
+        for item in self.mix_ratios or []:
+            name, _, value = item.partition("=")
+            try:
+                ratios[name] = float(value)
+            except ValueError:
+                ratios[name] = 0.0
+            if not name or not ratios[name] > 0:
+                raise ValueError(f"mix_ratios item {item!r} is not NAME=RATIO with a positive ratio")
+        return ratios
+
+    @property
+    def datasets(self) -> tuple[str, ...]:
+        """The datasets the data comes from."""
+        return DATASET_NAMES if self.dataset == UNIFIED else (self.dataset,)
+
+
+@dataclass
+class ERCTaskArguments:
+    """The paper's multi-task schedule, the auxiliary loss weight, and model selection."""
+
+    stage1_tasks: list[str] = field(
+        default_factory=lambda: ["speaker"],
+        metadata={"help": f"Stage 1 tasks (speaker identification in the paper); from {list(TASKS)}."},
+    )
+    stage1_epochs: float = field(
+        default=3.0, metadata={"help": "Epochs of stage 1 (official code: 3); 0 skips stage 1."}
+    )
+    stage1_max_steps: int = field(
+        default=-1, metadata={"help": "Optimizer steps of stage 1; overrides stage1_epochs when > 0."}
+    )
+    stage2_tasks: list[str] = field(
+        default_factory=lambda: ["main", "impact"],
+        metadata={"help": "Stage 2 tasks, trained on the stage 1 adapter; must contain main (or plain)."},
+    )
+    impact_alpha: float = field(
+        default=0.1,
+        metadata={"help": "Loss weight of emotion impact prediction rows (paper: 0.1); 1 reproduces the official "
+                          "code, which never applied the weight."},
+    )
+    global_batch_size: int | None = field(
+        default=None,
+        metadata={"help": "Sequences per optimizer step over all processes; sets gradient_accumulation_steps "
+                          "= global / (per_device_train_batch_size x processes), which must divide it."},
+    )
+    label_eval: bool = field(
+        default=True,
+        metadata={"help": "Evaluate weighted F1 etc. by label scoring on the validation split (eval_weighted_f1)."},
+    )
+    eval_pack_tokens: int = field(default=2048, metadata={"help": "Tokens per label-scoring forward pass."})
+    early_stopping_patience: int | None = field(
+        default=None, metadata={"help": "Stop after this many evaluations without improvement of the metric."}
+    )
+
+    def __post_init__(self) -> None:
+        for task in [*self.stage1_tasks, *self.stage2_tasks]:
+            check_task(task)
+        if not self.stage2_tasks:
+            raise ValueError("stage2_tasks is empty")
+        if self.evaluated_task is None:
+            raise ValueError(f"stage2_tasks must contain one of {list(EMOTION_TASKS)}, got {self.stage2_tasks}")
+        if len(set(self.stage1_tasks)) != len(self.stage1_tasks) or len(set(self.stage2_tasks)) != len(
+            self.stage2_tasks
+        ):
+            raise ValueError("a task is listed twice in one stage")
+        if self.impact_alpha < 0:
+            raise ValueError(f"impact_alpha must be >= 0, got {self.impact_alpha}")
+        if self.stage1_epochs < 0:
+            raise ValueError(f"stage1_epochs must be >= 0, got {self.stage1_epochs}")
+        if self.global_batch_size is not None and self.global_batch_size < 1:
+            raise ValueError(f"global_batch_size must be >= 1, got {self.global_batch_size}")
+
+    @property
+    def evaluated_task(self) -> str | None:
+        """The emotion task of stage 2 that label scoring evaluates."""
+        return next((t for t in EMOTION_TASKS if t in self.stage2_tasks), None)
+
+    @property
+    def has_stage1(self) -> bool:
+        return bool(self.stage1_tasks) and (self.stage1_epochs > 0 or self.stage1_max_steps > 0)
+
+    def stages(self) -> list[list[str]]:
+        """The tasks of each stage that runs, in order."""
+        return [list(self.stage1_tasks), list(self.stage2_tasks)] if self.has_stage1 else [list(self.stage2_tasks)]
+
+    def task_weight(self, task: str) -> float:
+        """Loss weight of ``task``'s rows: ``impact_alpha`` for impact, 1 otherwise."""
+        return self.impact_alpha if task == "impact" else 1.0
+
+
+@dataclass
+class ERCRetrievalArguments:
+    """Retrieved demonstrations (:mod:`instructerc_hf.retrieval`): ``retrieval_<name>`` is ``RetrievalConfig.<name>``.
+
+    The fields carry a prefix because the parser shares one namespace (``seed`` and ``device`` would clash).
+    """
+
+    use_demonstrations: bool = field(
+        default=False, metadata={"help": "Add a retrieved demonstration to every main-task prompt."}
+    )
+    demonstration_position: str = field(
+        default="after_statement", metadata={"help": f"Where it goes: {list(DEMONSTRATION_POSITIONS)}."}
+    )
+    demonstration_template: str | None = field(
+        default=None, metadata={"help": "Its wording with {text} and {label}; default: PromptConfig's."}
+    )
+    retrieval_encoder: str | None = field(
+        default=None, metadata={"help": "sentence-transformers id or folder; default: the packaged MiniLM."}
+    )
+    retrieval_top_k: int = field(default=1, metadata={"help": "Demonstrations per prompt."})
+    retrieval_train_pairing: str = field(default="same_label", metadata={"help": "same_label or all_labels."})
+    retrieval_inference_pairing: str = field(default="all_labels", metadata={"help": "all_labels or same_label."})
+    retrieval_balance: str = field(default="per_label_cap", metadata={"help": "per_label_cap or none."})
+    retrieval_max_per_label: int | None = field(default=None, metadata={"help": "Cap per label of the domain base."})
+    retrieval_all_labels_fraction: float = field(
+        default=0.0, metadata={"help": "Share of training rows paired with all labels under same_label pairing."}
+    )
+    retrieval_exclude_same_text: bool = field(default=True, metadata={"help": "Never retrieve the same text."})
+    retrieval_seed: int = field(default=0, metadata={"help": "Seed of balancing and all_labels_fraction."})
+    retrieval_cache_dir: str | None = field(default=None, metadata={"help": "Embedding cache folder."})
+    retrieval_batch_size: int = field(default=64, metadata={"help": "Encoder batch size."})
+    retrieval_device: str | None = field(default=None, metadata={"help": "Encoder device."})
+    retrieval_progress: bool = field(default=True, metadata={"help": "Show retrieval progress bars."})
+
+    def __post_init__(self) -> None:
+        if self.demonstration_position not in DEMONSTRATION_POSITIONS:
+            raise ValueError(
+                f"demonstration_position must be one of {list(DEMONSTRATION_POSITIONS)}, "
+                f"got {self.demonstration_position!r}"
+            )
+        if self.use_demonstrations:
+            self.retrieval_config()  # validates
+
+    def retrieval_config(self) -> RetrievalConfig:
+        """The ``RetrievalConfig`` these arguments describe."""
+        return RetrievalConfig(**{f.name: getattr(self, RETRIEVAL_PREFIX + f.name) for f in fields(RetrievalConfig)})
+
+    def prompt_kwargs(self) -> dict[str, str]:
+        """``PromptConfig`` keyword arguments for the demonstration wording and placement."""
+        kwargs = {"demonstration_position": self.demonstration_position}
+        if self.demonstration_template is not None:
+            kwargs["demonstration_template"] = self.demonstration_template
+        return kwargs
+
+
+ScriptArguments = tuple[ERCDataArguments, ERCTaskArguments, ERCRetrievalArguments, SFTConfig, ModelConfig]
+DATACLASSES = (ERCDataArguments, ERCTaskArguments, ERCRetrievalArguments, SFTConfig, ModelConfig)
+
+
+def make_parser() -> TrlParser:
+    """The ``TrlParser`` of ``examples/sft.py``, with :data:`PAPER_DEFAULTS`."""
+    # allow_abbrev=False: a misspelt option must not pass as an abbreviation of another
+    parser = TrlParser(DATACLASSES, allow_abbrev=False)  # type: ignore[arg-type]
+    parser.set_defaults(**PAPER_DEFAULTS, bf16=_bf16_available())
+    return parser
+
+
+def _unknown_keys(strings: Sequence[str]) -> list[str]:
+    return [s[2:].split("=", 1)[0] for s in strings if s.startswith("--")]
+
+
+def _unknown_error(where: str, keys: list[str], parser: TrlParser) -> UnknownArgumentError:
+    known = sorted({action.dest for action in parser._actions})
+    hints = []
+    for key in keys:
+        close = difflib.get_close_matches(key, known, n=3)
+        hints.append(f"{key!r}" + (f" (did you mean {', '.join(map(repr, close))}?)" if close else ""))
+    names = ", ".join(cls.__name__ for cls in DATACLASSES)
+    return UnknownArgumentError(f"{where} has unknown key(s): {'; '.join(hints)}. Valid keys are the fields of {names}.")
+
+
+def parse_args(argv: Sequence[str] | None = None) -> ScriptArguments:
+    """Parse ``--config recipe.yaml`` and the command line; unknown keys raise :class:`UnknownArgumentError`."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    recipe = args[args.index("--config") + 1] if "--config" in args[:-1] else None
+    parser = make_parser()
+    *parsed, from_recipe, from_command_line = parser.parse_args_and_config(
+        args, return_remaining_strings=True, separate_remaining_strings=True
+    )
+    if from_recipe:
+        raise _unknown_error(f"recipe {recipe}", _unknown_keys(from_recipe), parser)
+    if from_command_line:
+        raise _unknown_error("the command line", _unknown_keys(from_command_line) or from_command_line, parser)
+    data, tasks, retrieval, training, model = parsed
+    return data, tasks, retrieval, training, model
+
+
+def prompt_config(data: ERCDataArguments, retrieval: ERCRetrievalArguments) -> PromptConfig:
+    """The prompt configuration of the data, saved beside the adapter."""
+    return prompt_config_for(data.datasets, data.space, data.window, **retrieval.prompt_kwargs())
