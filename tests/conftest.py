@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -38,3 +39,18 @@ def meld_csv() -> Path:
 @pytest.fixture(scope="session")
 def reference() -> Path:
     return require(REFERENCE)
+
+
+@pytest.fixture(scope="module")
+def quiet_single_thread() -> Iterator[None]:
+    """Quiet logs and one intra-op thread for tiny-model training tests (more threads only contend on a busy CPU)."""
+    import datasets
+    import torch
+    from transformers.utils import logging as hf_logging
+
+    datasets.disable_progress_bars()
+    hf_logging.set_verbosity_error()
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

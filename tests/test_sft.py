@@ -9,7 +9,6 @@ import random
 import runpy
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, cast
 
@@ -21,7 +20,6 @@ from accelerate.commands.launch import launch_command_parser
 from conftest import MELD_CSV, require
 from peft import PeftModel
 from safetensors.torch import load_file
-from transformers.utils import logging as hf_logging
 from trl import SFTConfig
 
 from instructerc_hf.builders import InstructERCBuilder
@@ -64,15 +62,7 @@ WORDS = ("great", "awful", "okay", "wow", "scary", "gross", "hate")
 NAMES = ("Ross", "Rachel", "Joey", "Monica")
 
 
-@pytest.fixture(scope="module", autouse=True)
-def quiet_single_thread() -> Iterator[None]:
-    """Quiet logs; one intra-op thread (a tiny model gains nothing from more, and a busy CPU makes them crawl)."""
-    datasets.disable_progress_bars()
-    hf_logging.set_verbosity_error()
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("quiet_single_thread")
 
 
 def write_meld_csvs(folder: Path, dialogues: dict[str, int], turns: tuple[int, int] = (3, 9), seed: int = 0) -> Path:

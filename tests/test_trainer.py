@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import datasets
 import pytest
 import torch
 from datasets import Dataset
-from transformers.utils import logging as hf_logging
 from trl import SFTConfig, SFTTrainer
 
 from instructerc_hf.modeling import load_causal_lm, load_tokenizer
@@ -25,15 +22,7 @@ ROWS = [
 ]
 
 
-@pytest.fixture(scope="module", autouse=True)
-def quiet_single_thread() -> Iterator[None]:
-    """Quiet logs; one intra-op thread (a tiny model gains nothing from more, and a busy CPU makes them crawl)."""
-    datasets.disable_progress_bars()
-    hf_logging.set_verbosity_error()
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("quiet_single_thread")
 
 
 @pytest.fixture(scope="module")
