@@ -14,12 +14,17 @@ from .builders import BUILD_TARGETS
 Command = Callable[[Sequence[str]], int]
 
 
+def _parser(arguments: type, prog: str, description: str) -> HfArgumentParser:
+    """An ``HfArgumentParser`` over one options dataclass."""
+    return HfArgumentParser(arguments, prog=prog, description=description)  # type: ignore[arg-type]
+
+
 def build_command(argv: Sequence[str]) -> int:
     """``instructerc-hf build TARGET --raw-dir PATH --out DIR [...]``."""
     from .dataset_export import BuildArguments, build_and_push
 
-    parser = HfArgumentParser(
-        BuildArguments,  # type: ignore[arg-type]
+    parser = _parser(
+        BuildArguments,
         prog="instructerc-hf build {" + ",".join(BUILD_TARGETS) + "}",
         description="Build InstructERC instruction data from raw files into a Hub-ready folder "
         "(Parquet per config and split + dataset card), optionally pushing it.",
@@ -47,7 +52,7 @@ def predict_command(argv: Sequence[str]) -> int:
 
     from .evaluation import PredictArguments, predict_conversations
 
-    parser = HfArgumentParser(
+    parser = _parser(
         PredictArguments,
         prog="instructerc-hf predict",
         description="Label every utterance of a conversation (JSON: a list of {speaker, text} turns, or a list of "
@@ -74,7 +79,7 @@ def evaluate_command(argv: Sequence[str]) -> int:
     """``instructerc-hf evaluate --model DIR --dataset DIR --split test [--output_dir DIR]``."""
     from .evaluation import CONFUSION_FILE, METRICS_FILE, EvaluateArguments, evaluate_adapter
 
-    parser = HfArgumentParser(
+    parser = _parser(
         EvaluateArguments,
         prog="instructerc-hf evaluate",
         description="Evaluate an adapter on one split of an exported dataset: writes metrics.json (weighted F1 and "
