@@ -14,6 +14,8 @@ from .scoring import compute_erc_metrics
 if TYPE_CHECKING:
     from datasets import Dataset
 
+    from .erc_config import ERCModelConfig
+
 
 METRICS_FILE = "metrics.json"
 CONFUSION_FILE = "confusion_matrix.png"
@@ -110,6 +112,7 @@ def evaluate_adapter(args: EvaluateArguments) -> dict[str, Any]:
     """Predict every row of the split, then write metrics.json, predictions.jsonl and confusion_matrix.png."""
     data = load_split(args.dataset, args.config, args.split, args.limit)
     model, tokenizer, erc = load_adapter(args.model, base_model=args.base_model)
+    data = with_adapter_demonstrations(data, args.model, erc)
     gold = _string_column(data, "label")
     start = time.perf_counter()
     mode = args.mode  # checked in __post_init__
@@ -133,6 +136,21 @@ def evaluate_adapter(args: EvaluateArguments) -> dict[str, Any]:
     plot_confusion_matrix(metrics["confusion_matrix"], metrics["labels"], out / CONFUSION_FILE,
                           title=f"{Path(args.model).name} on {Path(args.dataset).name} {args.split}")
     return metrics
+
+
+def with_adapter_demonstrations(data: Dataset, model_dir: str, config: ERCModelConfig) -> Dataset:
+    """``data`` with the demonstrations the adapter was trained with, retrieved from its saved domain base.
+
+    Rows that already carry demonstrations, and adapters trained without them, are left as they are; see
+    :func:`instructerc_hf.pipeline.saved_retriever` for an adapter without a saved base.
+    """
+    from .pipeline import saved_retriever
+    from .retrieval import add_demonstrations
+
+    if "demonstration_label" in data.column_names:
+        return data
+    retriever = saved_retriever(model_dir, config)
+    return data if retriever is None else add_demonstrations(data, retriever, config.prompt, "inference")
 
 
 def write_predictions(path: Path, data: Dataset, predictions: list[Prediction], gold: list[str]) -> None:

@@ -18,9 +18,14 @@ shows a later utterance. Default mode: label scoring; ``mode="generate"`` uses g
 Loading: ``pipeline(task, model=DIR_OR_HUB_ID)`` goes through transformers' PEFT support, so the base model named in
 ``adapter_config.json`` must be loadable here (a Hub id, or a local path that exists on this machine).
 :func:`load_erc_pipeline` instead resolves the base model from ``instructerc_config.json`` (the offline SmolLM2 default
-included). Adapters trained with retrieved demonstrations need a fitted
-:class:`instructerc_hf.retrieval.DemonstrationRetriever` passed as ``retriever=`` (the domain base is not saved with
-the adapter); without one the pipeline warns and runs without demonstrations.
+included).
+
+Demonstrations: an adapter trained with retrieved demonstrations holds its domain base (``domain_base.jsonl``) beside
+``instructerc_config.json``; the pipeline rebuilds the retriever from both
+(:func:`instructerc_hf.retrieval.load_retriever`, also from a Hub repo that has the file) and adds to each prompt the
+demonstrations of the saved ``inference_pairing``, which must be ``all_labels``: the pipeline has no label to pair on,
+gold or predicted. A ``retriever=`` argument takes precedence. An adapter trained with demonstrations but saved
+without its base runs without them, with a warning: pass ``retriever=`` to add them.
 
 Registration: importing ``transformers.pipelines`` takes seconds, so ``import instructerc_hf`` only installs an import
 hook that registers the task the moment ``transformers.pipelines`` is imported (``from transformers import pipeline``
@@ -40,18 +45,19 @@ from transformers.pipelines import PIPELINE_REGISTRY
 
 from .erc_config import ERCModelConfig
 from .inference import MODES, Prediction, load_adapter, predict
-from .prompts import demonstration_text, main_prompt, with_demonstration
+from .prompts import main_prompt
 from .records import Turn, number_speakers_by_appearance
 from .registration import PIPELINE_TASK
+from .retrieval import DemonstrationRetriever, DomainBaseNotFoundError, demonstrated_prompt, load_retriever
 
 if TYPE_CHECKING:
     from transformers import PreTrainedModel
 
-    from .retrieval import DemonstrationRetriever
-
 TASK = PIPELINE_TASK
 #: The model attribute holding the adapter's :class:`ERCModelConfig` after :class:`ERCAdapterModel` loaded it.
 CONFIG_ATTRIBUTE = "instructerc_config"
+#: The model attribute holding the adapter folder or Hub id it was loaded from (where its domain base is).
+SOURCE_ATTRIBUTE = "instructerc_source"
 
 Conversation = Sequence[Mapping[str, Any]] | Mapping[str, Any]
 
@@ -115,7 +121,8 @@ class ERCAdapterModel:
     """The pipeline's model class: loads an adapter like ``AutoModelForCausalLM`` and keeps its ERC config.
 
     transformers loads a PEFT adapter folder onto its base model but forgets the folder, so the adapter's
-    ``instructerc_config.json`` is read here and attached to the model as :data:`CONFIG_ATTRIBUTE`.
+    ``instructerc_config.json`` is read here and attached to the model as :data:`CONFIG_ATTRIBUTE`, and the folder
+    as :data:`SOURCE_ATTRIBUTE`.
     """
 
     @classmethod
@@ -124,7 +131,30 @@ class ERCAdapterModel:
         config = ERCModelConfig.from_pretrained(model_id)
         model = AutoModelForCausalLM.from_pretrained(model_id, *args, **kwargs)
         setattr(model, CONFIG_ATTRIBUTE, config)
+        setattr(model, SOURCE_ATTRIBUTE, str(model_id))
         return model.eval()
+
+
+def saved_retriever(model_dir: str | Path | None, config: ERCModelConfig) -> DemonstrationRetriever | None:
+    """The retriever of an adapter trained with demonstrations, from its saved domain base (quiet: no progress bars).
+
+    ``None`` for an adapter trained without them; ``None`` with a warning when no domain base was saved with it (or
+    ``model_dir`` is unknown), since inference then differs from training.
+    """
+    if config.retrieval is None:
+        return None
+    try:
+        if model_dir is None:
+            raise DomainBaseNotFoundError("the adapter's folder is unknown")
+        return load_retriever(model_dir, config, progress=False)
+    except DomainBaseNotFoundError as error:
+        warnings.warn(
+            f"this adapter was trained with retrieved demonstrations but its domain base cannot be found ({error}): "
+            "running without demonstrations. Pass retriever=DemonstrationRetriever(RetrievalConfig("
+            "**erc_config.retrieval)).fit(DomainBase.from_rows(<train rows>)) to add them.",
+            stacklevel=2,
+        )
+        return None
 
 
 class ERCPipeline(Pipeline):
@@ -158,14 +188,15 @@ class ERCPipeline(Pipeline):
         if self.tokenizer.pad_token is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
         self.erc_config: ERCModelConfig = config
-        self.retriever = retriever
-        if config.retrieval is not None and retriever is None:
-            warnings.warn(
-                "this adapter was trained with retrieved demonstrations but no retriever was given: the pipeline runs "
-                "without demonstrations. Pass retriever=DemonstrationRetriever(RetrievalConfig(**erc_config.retrieval))"
-                ".fit(DomainBase.from_rows(<train rows>)) to add them.",
-                stacklevel=2,
+        if retriever is None:
+            retriever = saved_retriever(getattr(self.model, SOURCE_ATTRIBUTE, None), config)
+        if retriever is not None and retriever.config.inference_pairing != "all_labels":
+            raise ValueError(
+                "the retriever's inference_pairing is 'same_label', which needs a label per utterance; the pipeline "
+                "has none. Pass retriever=load_retriever(model_dir, inference_pairing='all_labels'), or add the "
+                "demonstrations yourself with add_demonstrations(..., mode='inference', labels=...)"
             )
+        self.retriever = retriever
 
     def _sanitize_parameters(  # type: ignore[override]
         self,
@@ -202,12 +233,8 @@ class ERCPipeline(Pipeline):
         prompts = [main_prompt(turns, index, prompt_config) for index in range(len(turns))]
         if self.retriever is None:
             return prompts
-        found = self.retriever.retrieve([turn.text for turn in turns])
-        return [
-            with_demonstration(p, "".join(demonstration_text(d.text, d.label, prompt_config) for d in demos),
-                               prompt_config)
-            for p, demos in zip(prompts, found, strict=True)
-        ]
+        found = self.retriever.retrieve([turn.text for turn in turns])  # all-labels pairing: no label is read
+        return [demonstrated_prompt(p, demos, prompt_config) for p, demos in zip(prompts, found, strict=True)]
 
     def preprocess(self, dialogue: _Dialogue) -> dict[str, Any]:  # type: ignore[override]
         return {"prompts": self._prompts(list(dialogue.turns))}
@@ -251,6 +278,7 @@ def load_erc_pipeline(
 ) -> ERCPipeline:
     """The pipeline of an adapter, its base model resolved by :func:`instructerc_hf.inference.load_adapter`."""
     model, tokenizer, config = load_adapter(model_dir, base_model=base_model)
+    setattr(model, SOURCE_ATTRIBUTE, str(model_dir))
     return ERCPipeline(model=model, tokenizer=tokenizer, task=TASK, erc_config=config, retriever=retriever, **kwargs)
 
 

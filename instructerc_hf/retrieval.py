@@ -6,6 +6,8 @@
 - :func:`add_demonstrations`: map-time injection into the ``main`` rows of a dataset, keeping the
   ``demonstration_text``, ``demonstration_label`` and ``demonstration_score`` columns so that evaluation can report
   how often predictions copy the demonstration's label. :func:`demonstrate_splits` does it for a whole DatasetDict.
+- :meth:`DomainBase.save` / :meth:`DomainBase.load`: the base as ``domain_base.jsonl`` beside a trained adapter, from
+  which :func:`load_retriever` rebuilds the adapter's retriever for inference.
 
 Pairing (the paper's Table 10): at training time ``same_label`` (the demonstration carries the target's label) or
 ``all_labels``; at inference ``all_labels``, or ``same_label`` with labels the caller passes explicitly (the
@@ -15,6 +17,7 @@ paper's oracle upper bound). See ``docs/retrieval.md`` for the choices and the c
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import tempfile
@@ -27,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 from tqdm.auto import tqdm
 
+from .erc_config import ERCModelConfig
 from .labels import LabelSpace
 from .modeling import cache_root
 from .prompts import PromptConfig, demonstration_text, with_demonstration
@@ -50,6 +54,9 @@ MODES: tuple[str, ...] = ("train", "inference")
 #: The columns :func:`add_demonstrations` adds (``None`` on rows without a demonstration).
 DEMONSTRATION_COLUMNS: tuple[str, ...] = ("demonstration_text", "demonstration_label", "demonstration_score")
 CACHE_VERSION = "instructerc-hf-embeddings-v1"
+#: The domain base saved beside an adapter trained with demonstrations: one JSON object per entry.
+DOMAIN_BASE_NAME = "domain_base.jsonl"
+_ENTRY_FIELDS: dict[str, type] = {"text": str, "label": str, "dataset": str, "dialogue_id": str, "turn": int}
 _SEARCH_CHUNK = 512
 
 
@@ -67,6 +74,14 @@ class LabelNotInBaseError(RetrievalError):
 
 class NoDemonstrationError(RetrievalError):
     """Every candidate of a query was excluded (its own dialogue, its own text or another label)."""
+
+
+class DomainBaseFormatError(RetrievalError):
+    """A saved domain base file that is not one valid entry per line."""
+
+
+class DomainBaseNotFoundError(FileNotFoundError):
+    """An adapter trained with demonstrations whose folder or Hub repo has no saved domain base."""
 
 
 class EncoderLoadError(RuntimeError):
@@ -237,6 +252,50 @@ class DomainBase:
         cols = _columns(rows, ("text", "label", "dataset", "dialogue_id", "turn"), split="train")
         fields = zip(cols["text"], cols["label"], cols["dataset"], cols["dialogue_id"], cols["turn"], strict=True)
         return cls.from_utterances((Utterance(t, lab, d, str(i), int(n)) for t, lab, d, i, n in fields), config)
+
+    def save(self, folder: str | Path) -> Path:
+        """Write ``folder/domain_base.jsonl``: one UTF-8 JSON object per entry, in base order."""
+        path = Path(folder) / DOMAIN_BASE_NAME
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # backslashreplace writes a lone surrogate as its JSON escape, which load() reads back unchanged
+        with path.open("w", encoding="utf-8", errors="backslashreplace") as f:
+            for u in self.utterances:
+                f.write(json.dumps(asdict(u), ensure_ascii=False) + "\n")
+        return path
+
+    @classmethod
+    def load(cls, folder_or_file: str | Path) -> DomainBase:
+        """Read a base written by :meth:`save` (a folder holding ``domain_base.jsonl``, or the file), unchanged.
+
+        Raises:
+            DomainBaseFormatError: a line is not a JSON object with exactly the entry fields, naming file and line.
+            EmptyDomainBaseError: the file holds no entry.
+        """
+        path = Path(folder_or_file)
+        if path.is_dir():
+            path = path / DOMAIN_BASE_NAME
+        with path.open(encoding="utf-8") as f:  # iterating splits on line ends only, never on U+2028 in a text
+            utterances = tuple(_entry(line, path, number) for number, line in enumerate(f, 1) if line.strip())
+        if not utterances:
+            raise EmptyDomainBaseError(f"the domain base file {path} holds no entry")
+        return cls(utterances)
+
+
+def _entry(line: str, path: Path, number: int) -> Utterance:
+    """The utterance of line ``number`` of a saved domain base."""
+    try:
+        data = json.loads(line)
+    except json.JSONDecodeError as error:
+        raise DomainBaseFormatError(f"{path} line {number}: not JSON ({error})") from error
+    if not isinstance(data, dict) or set(data) != set(_ENTRY_FIELDS):
+        keys = sorted(data) if isinstance(data, dict) else type(data).__name__
+        raise DomainBaseFormatError(f"{path} line {number}: expected an object with the keys {list(_ENTRY_FIELDS)}, "
+                                    f"got {keys}")
+    wrong = [k for k, kind in _ENTRY_FIELDS.items() if type(data[k]) is not kind]
+    if wrong:
+        raise DomainBaseFormatError(f"{path} line {number}: {wrong} must be of type "
+                                    f"{[_ENTRY_FIELDS[k].__name__ for k in wrong]}")
+    return Utterance(**data)
 
 
 def _dialogue_utterances(dialogues: Iterable[Dialogue], label_space: LabelSpace) -> Iterable[Utterance]:
@@ -560,9 +619,14 @@ def add_demonstrations(
     found = retriever.retrieve(queries, exclude, required, embeddings=retriever.embed(queries))
     prompts = list(cols["prompt"])
     for i, demos in zip(main, found, strict=True):
-        worded = "".join(demonstration_text(d.text, d.label, config) for d in demos)
-        prompts[i] = with_demonstration(prompts[i], worded, config)
+        prompts[i] = demonstrated_prompt(prompts[i], demos, config)
     return _with_columns(dataset, prompts, found, main)
+
+
+def demonstrated_prompt(prompt: str, demonstrations: Sequence[Demonstration], config: PromptConfig) -> str:
+    """``prompt`` with ``demonstrations`` worded and placed by ``config`` (most similar first)."""
+    worded = "".join(demonstration_text(d.text, d.label, config) for d in demonstrations)
+    return with_demonstration(prompt, worded, config)
 
 
 def _train_labels(gold: list[str], config: RetrievalConfig) -> list[str | None] | None:
@@ -635,3 +699,47 @@ def demonstrate_splits(
         name: add_demonstrations(ds, retriever, prompt_config, "train" if name == train_split else "inference")
         for name, ds in splits.items()
     }
+
+
+def domain_base_file(model_dir: str | Path) -> Path:
+    """The ``domain_base.jsonl`` of a local adapter folder, or downloaded from a Hub repo id.
+
+    Raises:
+        DomainBaseNotFoundError: the folder or repo has none (or, offline, it is not in the Hub cache).
+    """
+    path = Path(model_dir) / DOMAIN_BASE_NAME
+    if path.is_file():
+        return path
+    if not Path(model_dir).exists():
+        from huggingface_hub import hf_hub_download
+        from huggingface_hub.errors import EntryNotFoundError
+
+        try:
+            return Path(hf_hub_download(str(model_dir), DOMAIN_BASE_NAME))
+        except EntryNotFoundError:
+            pass
+    raise DomainBaseNotFoundError(f"{model_dir} has no {DOMAIN_BASE_NAME}")
+
+
+def load_retriever(
+    model_dir: str | Path, config: ERCModelConfig | None = None, **overrides: Any
+) -> DemonstrationRetriever:
+    """The fitted retriever an adapter was trained with: its saved domain base and ``RetrievalConfig``.
+
+    Args:
+        model_dir: the adapter folder or Hub repo id (with ``instructerc_config.json`` and ``domain_base.jsonl``).
+        config: the adapter's config, if already read; default ``ERCModelConfig.from_pretrained(model_dir)``.
+        overrides: ``RetrievalConfig`` fields to change for this machine, e.g. ``cache_dir``, ``device``,
+            ``progress`` (the base's embeddings are read from the cache when present).
+
+    Raises:
+        ValueError: the adapter was trained without demonstrations.
+        DomainBaseNotFoundError: it was, but no domain base was saved with it.
+    """
+    if config is None:
+        config = ERCModelConfig.from_pretrained(model_dir)
+    if config.retrieval is None:
+        raise ValueError(f"{model_dir} was trained without retrieved demonstrations: it has no retriever")
+    retrieval = RetrievalConfig(**{**config.retrieval, **overrides})
+    base = DomainBase.load(domain_base_file(model_dir))
+    return DemonstrationRetriever(retrieval).fit(base)

@@ -9,9 +9,10 @@ Layout of ``output_dir``: stage 1 trains in ``output_dir/stage1`` (checkpoints, 
 loads a fresh base model with that adapter (so each stage gets its own, cleanly prepared model, also under DeepSpeed
 or FSDP) and trains in ``output_dir``. At the end ``output_dir`` holds the adapter (the best on the validation split
 when ``load_best_model_at_end``), the tokenizer, ``instructerc_config.json`` (labels and prompt configuration, from
-which inference rebuilds the same prompts), ``instructerc_training.json`` (arguments, seeds, row counts, metrics) and
-the model card ``README.md``. Only the main process writes files; every process trains on its shard of each batch
-(Trainer's distributed sampler).
+which inference rebuilds the same prompts), ``instructerc_training.json`` (arguments, seeds, row counts, metrics)
+and the model card ``README.md``; with demonstrations also ``domain_base.jsonl``, the domain base that inference
+retrieves them from (:func:`instructerc_hf.retrieval.load_retriever`), listed in the summary's ``domain_base``. Only
+the main process writes files; every process trains on its shard of each batch (Trainer's distributed sampler).
 
 Resuming: ``resume_from_checkpoint: last`` (or ``true``) continues from the newest checkpoint of the stage that was
 running (a finished stage 1 is not rerun); a checkpoint path resumes stage 2 from it.
@@ -33,6 +34,7 @@ from typing import Any
 import torch
 from accelerate import PartialState
 from accelerate.utils import DistributedType
+from datasets import Dataset
 from peft import PeftConfig, PeftModel
 from transformers import (
     EarlyStoppingCallback,
@@ -57,6 +59,7 @@ from .erc_config import ERCModelConfig
 from .model_card import DatasetSplit, ModelCardCallback, ModelCardData, write_model_card
 from .modeling import DEFAULT_BASE_MODEL, load_tokenizer, resolve_base_model
 from .prompts import PromptConfig
+from .retrieval import DomainBase
 from .trainer import LABEL_METRICS, InstructERCTrainer, LabelEvalSet
 from .training_data import (
     TaskSplits,
@@ -96,7 +99,10 @@ class StageResult:
 
 @dataclass
 class TrainingSummary:
-    """Written as ``instructerc_training.json``: everything needed to tell how an adapter was trained."""
+    """Written as ``instructerc_training.json``: everything needed to tell how an adapter was trained.
+
+    ``domain_base``: with demonstrations, the saved base's file name, size and label counts.
+    """
 
     base_model: str
     resolved_base_model: str
@@ -104,6 +110,7 @@ class TrainingSummary:
     stages: list[StageResult] = field(default_factory=list)
     fitted_rows: dict[str, dict[str, Any]] = field(default_factory=dict)
     eval_metrics: dict[str, float] = field(default_factory=dict)
+    domain_base: dict[str, Any] | None = None
     arguments: dict[str, Any] = field(default_factory=dict)
     versions: dict[str, str] = field(default_factory=dict)
 
@@ -297,11 +304,21 @@ def prepare_parts(
     tokenizer: PreTrainedTokenizerBase,
     max_length: int | None,
     prompts: PromptConfig,
-) -> dict[str, TaskSplits]:
-    """Every task's rows, loaded once."""
-    demonstrate = demonstrator(retrieval, prompts) if retrieval.use_demonstrations else None
+) -> tuple[dict[str, TaskSplits], DomainBase | None]:
+    """Every task's rows, loaded once, and the domain base their demonstrations come from (``None`` without)."""
     names = dict.fromkeys(task for stage in tasks.stages() for task in stage)
-    return {task: prepare_task(data, task, tokenizer, max_length, demonstrate) for task in names}
+    if not retrieval.use_demonstrations:
+        return {task: prepare_task(data, task, tokenizer, max_length) for task in names}, None
+    config = retrieval.retrieval_config()
+    add = demonstrator(retrieval, prompts)
+    bases: list[DomainBase] = []
+
+    def demonstrate(base: Dataset, train: Dataset, validation: Dataset) -> tuple[Dataset, Dataset]:
+        bases.append(DomainBase.from_rows(base, config))  # the (deterministic) base that demonstrator() fits on
+        return add(base, train, validation)
+
+    parts = {task: prepare_task(data, task, tokenizer, max_length, demonstrate) for task in names}
+    return parts, bases[0] if bases else None
 
 
 def erc_model_config(
@@ -348,7 +365,7 @@ def train(
     tokenizer = load_tokenizer(base)
     prompts = prompt_config(data, retrieval)
     with PartialState().main_process_first():
-        parts = prepare_parts(data, tasks, retrieval, tokenizer, training.max_length, prompts)
+        parts, domain_base = prepare_parts(data, tasks, retrieval, tokenizer, training.max_length, prompts)
     summary = new_summary(data, tasks, retrieval, training, model_args, base, parts)
     peft_config = get_peft_config(model_args)
     output = Path(str(training.output_dir))
@@ -387,6 +404,10 @@ def train(
         card.add_evaluation({k.removeprefix("eval_"): v for k, v in summary.eval_metrics.items()}, validation)
     if trainer.is_world_process_zero():
         config.save_pretrained(output)
+        if domain_base is not None:
+            path = domain_base.save(output)
+            summary.domain_base = {"file": path.name, "entries": len(domain_base),
+                                   "label_counts": domain_base.label_counts()}
         card.hyperparameters.update(schedule_hyperparameters(tasks, data))
         write_model_card(card, output)  # after save_model, which lets PEFT write its own README.md
         summary.save(output)

@@ -149,8 +149,9 @@ class FixedRetriever:
     """Stands in for a fitted DemonstrationRetriever: the same demonstration for every query."""
 
     def __init__(self) -> None:
-        from instructerc_hf.retrieval import Demonstration, Utterance
+        from instructerc_hf.retrieval import Demonstration, RetrievalConfig, Utterance
 
+        self.config = RetrievalConfig()
         self.demonstration = Demonstration(Utterance("I am so happy!", "joyful", "meld", "train-1", 0), 0.9)
         self.queries: list[str] = []
 
@@ -176,6 +177,90 @@ def test_demonstrations_from_a_given_retriever(tmp_path: Path) -> None:
     assert erc.prompts_for(CONVERSATION) == expected
     assert retriever.queries == [t["text"] for t in CONVERSATION]
     assert [o["label"] in MELD_LABELS for o in erc(CONVERSATION)] == [True] * len(CONVERSATION)
+
+
+DOMAIN_BASE = [
+    ("I'm so happy for you guys!", "joyful"), ("This is the worst day of my life.", "sad"),
+    ("Get out of my apartment!", "angry"), ("What?! No way!", "surprise"), ("Okay, see you tomorrow.", "neutral"),
+    ("That is so gross.", "disgust"), ("I'm scared, there's someone outside.", "fear"),
+]
+
+
+@pytest.fixture(scope="module")
+def retrieval_adapter(tmp_path_factory: pytest.TempPathFactory, quiet_single_thread: None) -> Path:
+    """A tiny adapter trained (as it were) with demonstrations: its retrieval config, own wording and domain base."""
+    import dataclasses
+
+    from instructerc_hf.retrieval import DomainBase, RetrievalConfig, Utterance
+
+    folder = tmp_path_factory.mktemp("retrieval") / "adapter"
+    retrieval = RetrievalConfig(balance="none", progress=False, cache_dir=str(folder.parent / "embeddings"))
+    prompt = dataclasses.replace(prompt_config_for(["meld"], "original"), demonstration_position="before_history",
+                                 demonstration_template=' Example: "{text}" is {label}.')
+    build_tiny_adapter(folder, prompt=prompt, retrieval=retrieval.to_dict())
+    base = [Utterance(text, label, "meld", str(i), 0) for i, (text, label) in enumerate(DOMAIN_BASE)]
+    DomainBase.from_utterances(base, retrieval).save(folder)
+    return folder
+
+
+def test_pipeline_rebuilds_the_saved_retriever(retrieval_adapter: Path) -> None:
+    import warnings
+
+    from datasets import Dataset
+
+    from instructerc_hf.prompts import main_prompt
+    from instructerc_hf.retrieval import add_demonstrations, load_retriever
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        erc = pipeline(TASK, model=str(retrieval_adapter))
+        loaded = load_erc_pipeline(retrieval_adapter)
+    config = erc.erc_config.prompt
+    turns = conversation_turns(CONVERSATION)
+    rows = Dataset.from_dict({"prompt": [main_prompt(turns, i, config) for i in range(len(turns))],
+                              "text": [t.text for t in turns], "task": ["main"] * len(turns)})
+    demonstrated = add_demonstrations(rows, load_retriever(retrieval_adapter), config, mode="inference")
+    prompts = erc.prompts_for(CONVERSATION)
+    assert prompts == demonstrated["prompt"] == loaded.prompts_for(CONVERSATION)
+    for prompt, text, label in zip(prompts, demonstrated["demonstration_text"], demonstrated["demonstration_label"],
+                                   strict=True):
+        assert f'Example: "{text}" is {label}. \t Speaker_' in prompt  # the saved wording, before the history
+    assert {(t, lab) for t, lab in zip(demonstrated["demonstration_text"], demonstrated["demonstration_label"],
+                                       strict=True)} <= set(DOMAIN_BASE)
+    with_gold = [{**turn, "label": "disgust"} for turn in CONVERSATION]
+    assert erc.prompts_for(with_gold) == prompts  # a gold label never pairs a demonstration
+    assert all(o["label"] in MELD_LABELS for o in erc(CONVERSATION))
+
+
+def test_a_given_retriever_wins_over_the_saved_one(retrieval_adapter: Path) -> None:
+    from instructerc_hf.retrieval import load_retriever
+
+    retriever = FixedRetriever()
+    erc = pipeline(TASK, model=str(retrieval_adapter), retriever=retriever)
+    assert erc.retriever is retriever
+    assert all('Example: "I am so happy!" is joyful.' in p for p in erc.prompts_for(CONVERSATION))
+    oracle = load_retriever(retrieval_adapter, inference_pairing="same_label")
+    with pytest.raises(ValueError, match="same_label"):
+        load_erc_pipeline(retrieval_adapter, retriever=oracle)
+
+
+def test_evaluate_adds_the_saved_demonstrations(retrieval_adapter: Path, tmp_path: Path) -> None:
+    from datasets import Dataset
+
+    from instructerc_hf.evaluation import EvaluateArguments, evaluate_adapter
+
+    folder = tmp_path / "plain"
+    (folder / "main").mkdir(parents=True)
+    (folder / "README.md").write_text(
+        "---\nconfigs:\n- config_name: main\n  data_files:\n  - split: test\n    path: main/test-*.parquet\n---\n"
+    )
+    texts = [t["text"] for t in CONVERSATION]
+    rows = {"prompt": [f"Utterance {i}: what emotion?" for i in range(4)], "text": texts, "task": ["main"] * 4,
+            "label": ["sad", "angry"] * 2}
+    Dataset.from_dict(rows).to_parquet(str(folder / "main" / "test-00000-of-00001.parquet"))
+    metrics = evaluate_adapter(EvaluateArguments(model=str(retrieval_adapter), dataset=str(folder),
+                                                 output_dir=str(tmp_path / "eval")))
+    assert metrics["num_examples"] == 4 and 0 <= metrics["demonstration_copy_rate"] <= 1
 
 
 @pytest.mark.slow

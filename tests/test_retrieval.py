@@ -13,13 +13,17 @@ import datasets
 import numpy as np
 import pytest
 
+from instructerc_hf.erc_config import ERCModelConfig
 from instructerc_hf.prompts import INSTRUCTION, ROLE_SENTENCE, PromptConfig, demonstration_text, with_demonstration
 from instructerc_hf.readers import read_corpus
 from instructerc_hf.records import DialogueCorpus
 from instructerc_hf.retrieval import (
     DEMONSTRATION_COLUMNS,
+    DOMAIN_BASE_NAME,
     DemonstrationRetriever,
     DomainBase,
+    DomainBaseFormatError,
+    DomainBaseNotFoundError,
     EmptyDomainBaseError,
     EncoderLoadError,
     LabelNotInBaseError,
@@ -28,6 +32,7 @@ from instructerc_hf.retrieval import (
     Utterance,
     add_demonstrations,
     demonstrate_splits,
+    load_retriever,
 )
 from instructerc_hf.scoring import compute_erc_metrics
 from instructerc_hf.tasks import corpus_rows, prompt_config_for
@@ -286,6 +291,106 @@ def test_ties_go_to_the_earlier_base_utterance(cache_dir: str) -> None:
     (found,) = DemonstrationRetriever(config).fit(base).retrieve(["I'm happy"], exclude_dialogues=[("meld", "0")])
     assert [d.utterance.dialogue_id for d in found] == ["1", "2"]
     assert found[0].score == found[1].score
+
+
+# --- the saved domain base -----------------------------------------------------------------------------------------
+
+
+def test_saved_base_round_trips(tmp_path: Path) -> None:
+    odd = ["Ça va? «Non» \u2028 next line", "tab\tand \"quotes\"\nand newline", "lone surrogate \ud800",
+           "日本語 🙂"]
+    base = DomainBase(tuple(Utterance(t, "joyful" if i % 2 else "sad", "meld", f"d{i}", i) for i, t in enumerate(odd)))
+    path = base.save(tmp_path)
+    assert path == tmp_path / DOMAIN_BASE_NAME
+    text = path.read_bytes().decode("utf-8")  # valid UTF-8, non-ASCII written as is
+    assert len(text.splitlines()) == len(odd) + 1 and "日本語" in text  # U+2028 splits str.splitlines() only
+    assert DomainBase.load(tmp_path) == base == DomainBase.load(path)
+
+
+def test_saved_real_base_round_trips(corpus: DialogueCorpus, tmp_path: Path) -> None:
+    base = DomainBase.from_corpus(corpus)  # the balanced MELD base
+    assert len(base) == 1876
+    assert DomainBase.load(base.save(tmp_path)) == base
+    assert (tmp_path / DOMAIN_BASE_NAME).stat().st_size < 500_000
+
+
+ENTRY = '{"text": "hi", "label": "sad", "dataset": "meld", "dialogue_id": "1", "turn": 0}'
+
+
+@pytest.mark.parametrize(
+    ("content", "match"),
+    [
+        (ENTRY + "\nnot json\n", "line 2: not JSON"),
+        ('["hi", "sad"]\n', "line 1: expected an object"),
+        (ENTRY.replace(', "turn": 0', "") + "\n", r"line 1: .*got \['dataset', 'dialogue_id', 'label', 'text'\]"),
+        (ENTRY.replace('"1"', "1").replace("0}", "true}") + "\n",
+         r"line 1: \['dialogue_id', 'turn'\] must be of type \['str', 'int'\]"),
+    ],
+)
+def test_bad_saved_base_names_file_and_line(tmp_path: Path, content: str, match: str) -> None:
+    (tmp_path / DOMAIN_BASE_NAME).write_text(content, encoding="utf-8")
+    with pytest.raises(DomainBaseFormatError, match=match) as error:
+        DomainBase.load(tmp_path)
+    assert DOMAIN_BASE_NAME in str(error.value)
+
+
+def test_empty_saved_base(tmp_path: Path) -> None:
+    (tmp_path / DOMAIN_BASE_NAME).write_text("\n", encoding="utf-8")
+    with pytest.raises(EmptyDomainBaseError, match=DOMAIN_BASE_NAME):
+        DomainBase.load(tmp_path)
+
+
+def adapter_folder(folder: Path, retrieval: RetrievalConfig | None, prompt_config: PromptConfig) -> Path:
+    """The files of an adapter folder that retrieval reads: ``instructerc_config.json`` only."""
+    config = ERCModelConfig(base_model="tiny", datasets=["meld"], label_space="original", prompt=prompt_config,
+                            retrieval=retrieval.to_dict() if retrieval is not None else None)
+    config.save_pretrained(folder)
+    return folder
+
+
+def test_load_retriever_rebuilds_the_training_retriever(
+    retriever: DemonstrationRetriever, valid_rows: datasets.Dataset, prompt_config: PromptConfig, tmp_path: Path
+) -> None:
+    folder = adapter_folder(tmp_path / "adapter", retriever.config, prompt_config)
+    retriever.base.save(folder)
+    loaded = load_retriever(folder)
+    assert loaded.config == retriever.config and loaded.base == retriever.base
+    assert loaded._model is None  # the base's embeddings came from the training run's cache
+    expected = add_demonstrations(valid_rows, retriever, prompt_config, "inference")
+    assert add_demonstrations(valid_rows, loaded, prompt_config, "inference")["prompt"] == expected["prompt"]
+    assert load_retriever(folder, top_k=2).config.top_k == 2
+
+
+def test_load_retriever_errors(prompt_config: PromptConfig, tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="without retrieved demonstrations"):
+        load_retriever(adapter_folder(tmp_path / "plain", None, prompt_config))
+    with pytest.raises(DomainBaseNotFoundError, match=DOMAIN_BASE_NAME):
+        load_retriever(adapter_folder(tmp_path / "no-base", RetrievalConfig(), prompt_config))
+
+
+def test_load_retriever_from_a_hub_repo(
+    retriever: DemonstrationRetriever, prompt_config: PromptConfig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hub_server import LocalHub
+    from huggingface_hub import HfApi, constants
+
+    folder = adapter_folder(tmp_path / "adapter", retriever.config, prompt_config)
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path / "hf-cache"))
+    with LocalHub(tmp_path / "hub") as hub:
+        template = hub.url + "/{repo_id}/resolve/{revision}/{filename}"  # what HF_ENDPOINT sets on import
+        monkeypatch.setattr(constants, "ENDPOINT", hub.url)
+        monkeypatch.setattr(constants, "HUGGINGFACE_CO_URL_TEMPLATE", template)
+        api = HfApi(endpoint=hub.url, token=False)
+        api.create_repo("someone/no-base")
+        api.upload_folder(repo_id="someone/no-base", folder_path=folder)
+        with pytest.raises(DomainBaseNotFoundError, match="someone/no-base"):
+            load_retriever("someone/no-base")
+        retriever.base.save(folder)
+        api.create_repo("someone/erc")
+        api.upload_folder(repo_id="someone/erc", folder_path=folder)
+        loaded = load_retriever("someone/erc")
+    assert loaded.base == retriever.base and loaded.config == retriever.config
 
 
 # --- embeddings and errors -----------------------------------------------------------------------------------------

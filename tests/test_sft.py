@@ -38,6 +38,7 @@ from instructerc_hf.inference import score_labels
 from instructerc_hf.labels import MELD
 from instructerc_hf.modeling import load_causal_lm, load_tokenizer
 from instructerc_hf.prompts import main_prompt
+from instructerc_hf.retrieval import DOMAIN_BASE_NAME, DomainBase, add_demonstrations, load_retriever
 from instructerc_hf.tasks import UnknownTaskError, prompt_config_for
 from instructerc_hf.testing import build_tiny_llama
 from instructerc_hf.trainer import LOSS_WEIGHT, InstructERCTrainer
@@ -45,6 +46,7 @@ from instructerc_hf.training import STAGE1_DIR, SUMMARY_NAME, TargetModulesError
 from instructerc_hf.training_data import (
     HistoryMismatchError,
     PromptTooLongError,
+    demonstrator,
     dialogue_turns,
     fit_prompts,
     load_task_splits,
@@ -216,6 +218,19 @@ def test_retrieved_demonstrations(meld_raw: str, tiny_dir: str, tmp_path: Path) 
     assert 0 <= summary.eval_metrics["eval_demonstration_copy_rate"] <= 1
     config = ERCModelConfig.from_pretrained(tmp_path / "run")
     assert config.retrieval is not None and config.retrieval["train_pairing"] == "same_label"
+    saved = json.loads((tmp_path / "run" / SUMMARY_NAME).read_text())["domain_base"]
+    base = DomainBase.load(tmp_path / "run")
+    assert saved == {"file": DOMAIN_BASE_NAME, "entries": len(base), "label_counts": base.label_counts()}
+    data = ERCDataArguments(raw_dir=[meld_raw], max_eval_samples=8)
+    assert len(base) == len(load_task_splits(data, "main")["train"])  # balance none: every train utterance
+    retrieval = ERCRetrievalArguments(use_demonstrations=True, retrieval_balance="none", retrieval_progress=False,
+                                      retrieval_cache_dir=str(tmp_path / "embeddings"))
+    trained = prepare_task(data, "main", load_tokenizer(tiny_dir), 256, demonstrator(retrieval, config.prompt))
+    retriever = load_retriever(tmp_path / "run")  # the saved base and config rebuild the run's demonstrations
+    assert retriever._model is None  # with the run's cached embeddings
+    plain = load_task_splits(data, "main")["validation"].select(range(8))
+    rebuilt = add_demonstrations(plain, retriever, config.prompt, "inference")
+    assert rebuilt["prompt"] == trained.validation["prompt"] != plain["prompt"]
 
 
 def test_single_stage_plain_baseline_without_evaluation(meld_raw: str, tiny_dir: str, tmp_path: Path) -> None:
