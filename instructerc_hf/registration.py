@@ -20,6 +20,9 @@ _TARGET = "transformers.pipelines"
 
 
 def _register() -> None:
+    loading = sys.modules.get("instructerc_hf.pipeline")
+    if loading is not None and not hasattr(loading, "register"):
+        return  # ``instructerc_hf.pipeline`` itself is importing transformers.pipelines; it registers at its end
     importlib.import_module("instructerc_hf.pipeline").register()
 
 

@@ -80,6 +80,15 @@ def test_import_hook_registers_the_task_on_first_import_of_transformers_pipeline
     run_python(code)
 
 
+def test_importing_the_pipeline_module_first_registers_the_task() -> None:
+    code = (
+        "import instructerc_hf.pipeline\n"
+        "from transformers.pipelines import PIPELINE_REGISTRY\n"
+        "assert instructerc_hf.PIPELINE_TASK in PIPELINE_REGISTRY.get_supported_tasks()\n"
+    )
+    run_python(code)
+
+
 def test_pipeline_from_an_adapter_folder(erc, adapter: Path) -> None:  # noqa: ANN001
     outputs = erc(CONVERSATION)
     assert len(outputs) == len(CONVERSATION)

@@ -1,0 +1,135 @@
+"""``benchmarks/render_results.py`` on synthetic experiment records: tables, the TF-IDF comparison, missing sections."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "render_results.py"
+LABELS = ["neutral", "joy", "sadness"]
+GOLD = ["neutral", "joy", "sadness", "neutral", "joy", "neutral", "sadness", "neutral"]
+IDS = [f"{i // 4}/{i % 4}" for i in range(len(GOLD))]
+
+
+@pytest.fixture(scope="module")
+def render() -> Any:
+    spec = importlib.util.spec_from_file_location("render_results", SCRIPT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["render_results"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def record(name: str, group: str, settings: dict[str, Any], **body: Any) -> dict[str, Any]:
+    return {"experiment": name, "group": group, "command": f"python benchmarks/run_experiments.py {name} --force",
+            "date": "2026-01-02T03:04:05+00:00", "git_commit": "0123456789abcdef", "git_dirty": False,
+            "machine": {"cpu_count": 2, "cpu": "Test CPU", "memory_gib": 8.0}, "wall_seconds": 60.0,
+            "settings": settings, **body}
+
+
+def baseline(tfidf: list[str]) -> dict[str, Any]:
+    metrics = {"majority": {"weighted_f1": 20.0, "accuracy": 50.0, "num_examples": len(GOLD), "labels": LABELS,
+                            "label": "neutral"},
+               "tfidf_lr": {"weighted_f1": 55.5, "accuracy": 60.0, "num_examples": len(GOLD), "labels": LABELS,
+                            "C": 1.0}}
+    return record("baselines-meld", "baselines", {"dataset": "meld", "seed": 42}, metrics=metrics,
+                  train_utterances=1234, test_ids=IDS, test_labels=GOLD,
+                  test_predictions={"majority": ["neutral"] * len(GOLD), "tfidf_lr": tfidf})
+
+
+def ablation(variant: str, seed: int, f1: float, n: int = 4, copy: float | None = None) -> dict[str, Any]:
+    test: dict[str, Any] = {"weighted_f1": f1, "accuracy": f1 + 1, "num_examples": n, "labels": LABELS,
+                            "confusion_matrix": [[2, 0, 0], [1, 0, 0], [1, 0, 0]], "utterances_per_second": 2.0}
+    validation: dict[str, Any] = {"weighted_f1": f1 - 1}
+    if copy is not None:
+        test.update(demonstration_copy_rate=copy, demonstration_label_accuracy=0.25)
+        validation["demonstration_copy_rate"] = copy
+    training = {"rows": [{"main": 100}], "train_seconds": 600.0, "eval_seconds": 60.0, "evaluations": 2,
+                "rows_seen": 100, "tokens": 12000, "steps": 25, "tokens_per_second": 20.0, "best_step": 25,
+                "validation_history": [{"step": 13, "weighted_f1": f1 - 3}, {"step": 25, "weighted_f1": f1 - 1}]}
+    settings = {"dataset": "meld", "variant": variant, "seed": seed, "fraction": "1/8", "epochs": 1.0,
+                "stage1_epochs": 1.0, "max_steps": -1, "window": 12, "max_length": 384, "eval_samples": 200,
+                "evals": 2, "test_limit": n}
+    steps = [{"command": "python examples/sft.py --config x.yaml", "seconds": 660.0, "peak_rss_mb": 4000},
+             {"command": "instructerc-hf evaluate --model out", "seconds": 30.0, "peak_rss_mb": 1500}]
+    name = f"ablation-{variant}-seed{seed}"
+    return record(name, "ablation", settings, steps=steps, test_ids=IDS[:n],
+                  metrics={"test": test, "validation": validation, "training": training})
+
+
+def write(folder: Path, *records: dict[str, Any]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for r in records:
+        (folder / f"{r['experiment']}.json").write_text(json.dumps(r))
+    return folder
+
+
+def run(render: Any, tmp_path: Path, *records: dict[str, Any]) -> str:
+    results = write(tmp_path / "results", *records)
+    text = render.render(results, tmp_path / "docs" / "RESULTS.md", tmp_path / "docs" / "results.png")
+    assert (tmp_path / "docs" / "RESULTS.md").read_text() == text
+    assert (tmp_path / "docs" / "results.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    return text
+
+
+def test_mean_and_sample_std(render: Any) -> None:
+    assert render.fmt_mean_std([40.0, 42.0]) == "41.00 ± 1.41"
+    assert render.fmt_mean_std([40.0]) == "40.00"
+    assert render.mean_std([1.0, 2.0, 3.0]) == (2.0, 1.0)
+
+
+def test_shortfall_is_measured_on_the_same_test_utterances(render: Any, tmp_path: Path) -> None:
+    # TF-IDF is right on the first 4 test utterances (the ablation's) and wrong on the rest
+    tfidf = GOLD[:4] + ["joy" if g != "joy" else "sadness" for g in GOLD[4:]]
+    text = run(render, tmp_path, baseline(tfidf), ablation("window_demos_aux", 42, 30.0, copy=0.5),
+               ablation("window_demos_aux", 43, 32.0, copy=0.7))
+    assert "| window + demonstrations + auxiliary tasks (InstructERC) | 42, 43 [2][3] | 30.00 ± 1.41 | 31.00 ± 1.41 |" \
+        in text
+    assert ("reaches a test weighted F1 of 31.00 ± 1.41 against 100.00 for TF-IDF + LR on the same 4 test utterances "
+            "(on the whole test split it scores 55.50): it **falls short of TF-IDF + LR by 69.00 points**") in text
+    assert ("`neutral` is 100.0% of its test predictions (all seeds) against 50.0% of the gold labels; always "
+            "predicting `neutral` scores 33.33 on the same utterances") in text
+    assert "for 1 epoch(s) (speaker stage: 1), 25 optimizer steps in all" in text
+    assert "fitted on all 1234 training utterances" in text
+    assert "| 60.00 ± 14.14 | 25.00 ± 0.00 | 60.00 ± 14.14 |" in text  # copy rate, label accuracy, validation
+
+
+def test_beats_baseline_and_cites_every_command(render: Any, tmp_path: Path) -> None:
+    wrong = ["joy" if g != "joy" else "sadness" for g in GOLD]
+    text = run(render, tmp_path, baseline(wrong), ablation("window_demos_aux", 42, 30.0, copy=0.1))
+    assert "it **beats TF-IDF + LR by 30.00 points**" in text
+    assert "Why, from the records" not in text
+    assert "1. `python benchmarks/run_experiments.py baselines-meld --force`" in text
+    assert "2. `python benchmarks/run_experiments.py ablation-window_demos_aux-seed42 --force`" in text
+    assert "| 42 [2] | main 100 | 29.00 (27.0 → 29.0) | 25 | 30.00 | 31.00 | 4 | 4000 | 1.0 |" in text
+
+
+def test_missing_experiments_say_not_yet_run(render: Any, tmp_path: Path) -> None:
+    text = run(render, tmp_path, baseline(GOLD), ablation("window", 42, 25.0))
+    assert "| IEMOCAP | not yet run | not yet run | not yet run |" in text
+    assert "zero_shot: *not yet run*: `python benchmarks/run_experiments.py zero_shot --datasets meld iemocap emorynlp`" \
+        in text
+    assert "baselines: *not yet run*: `python benchmarks/run_experiments.py baselines --datasets iemocap emorynlp`" \
+        in text
+    assert "*not yet run*: `python benchmarks/run_experiments.py ablation --variants window_demos_aux`" in text
+    assert "| bench_inference.py | *not yet run*: `python benchmarks/run_experiments.py speed --benches inference`" \
+        in text
+    # without the full variant the comparison takes the best variant run so far, and says so
+    assert "the full InstructERC variant has not yet run, so this is the best variant run so far" in text
+    assert "| MELD | 69.15 | 25.00 (window prompt, first 4 test utterances) [2] |" in text
+
+
+def test_nothing_run_yet(render: Any, tmp_path: Path) -> None:
+    text = run(render, tmp_path)
+    assert "No experiment has run yet" in text
+    assert "Ablation: *not yet run*: `python benchmarks/run_experiments.py ablation`." in text
+    assert "*not yet run*: `python benchmarks/run_experiments.py baselines ablation`" in text
+    assert "accelerate launch --config_file recipes/accelerate_configs/single_gpu.yaml examples/sft.py " \
+           "--config recipes/meld/instructerc.yaml" in text
+    assert "| EmoryNLP | 41.37 | not trained at this scale | not yet run | not yet run |" in text
