@@ -113,11 +113,12 @@ def rel(path: Path) -> str:
 
 
 def git_state() -> dict[str, Any]:
-    """The commit the working tree is on, and whether it has uncommitted changes."""
+    """The commit the working tree is on, and whether it has uncommitted changes (outputs of these scripts aside)."""
     def git(*args: str) -> str:
         return subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True, check=False).stdout.strip()
 
-    return {"git_commit": git("rev-parse", "HEAD") or None, "git_dirty": bool(git("status", "--porcelain"))}
+    outputs = [":!benchmarks/results", ":!docs/RESULTS.md", ":!docs/results.png"]
+    return {"git_commit": git("rev-parse", "HEAD") or None, "git_dirty": bool(git("status", "--porcelain", "--", ".", *outputs))}
 
 
 def machine() -> dict[str, Any]:
