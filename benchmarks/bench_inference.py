@@ -25,6 +25,7 @@ from tqdm.auto import tqdm
 from instructerc_hf.inference import (
     DEFAULT_MAX_NEW_TOKENS,
     DEFAULT_PACK_TOKENS,
+    DTYPES,
     Prediction,
     candidate_sequences,
     generate_labels,
@@ -39,7 +40,7 @@ from instructerc_hf.tasks import corpus_rows, prompt_config_for
 DEFAULT_RAW = Path(__file__).resolve().parents[2] / "shared/data/meld/raw/declare-lab__MELD"
 
 
-def fresh_adapter() -> tuple[torch.nn.Module, object]:
+def fresh_adapter(dtype: torch.dtype) -> tuple[torch.nn.Module, object]:
     """SmolLM2-135M-Instruct (offline default) with a new LoRA adapter on q/k/v (zero-shot: LoRA B is zero)."""
     from peft import LoraConfig, get_peft_model
 
@@ -47,7 +48,7 @@ def fresh_adapter() -> tuple[torch.nn.Module, object]:
 
     base = resolve_base_model(None)
     lora = LoraConfig(r=16, lora_alpha=32, target_modules=["q_proj", "k_proj", "v_proj"], task_type="CAUSAL_LM")
-    return get_peft_model(load_causal_lm(base), lora).eval(), load_tokenizer(base)
+    return get_peft_model(load_causal_lm(base, dtype=dtype), lora).eval(), load_tokenizer(base)
 
 
 def dialogue_chunks(rows: list[dict], size: int) -> list[list[int]]:
@@ -62,10 +63,32 @@ def dialogue_chunks(rows: list[dict], size: int) -> list[list[int]]:
 
 
 def token_counts(tokenizer: object, prompts: list[str], labels: tuple[str, ...], pack_tokens: int) -> tuple[int, int]:
-    """Tokens of the prompts alone, and of the label-scoring prefix trees (prompts and candidates, shared)."""
+    """Tokens of the prompts alone, and those the label-scoring passes encode (prefix trees less cached chains)."""
     sequences = candidate_sequences(tokenizer, prompts, labels)
-    trees = sum(len(pack.trie) for pack in pack_candidates(sequences, pack_tokens))
+    trees = sum(len(pack.trie) - pack.cached for pack in pack_candidates(sequences, pack_tokens))
     return sum(row[0][1] for row in sequences), trees
+
+
+def run_modes(model: torch.nn.Module, tokenizer: object, prompts: list[str], labels: tuple[str, ...],
+              rows: list[dict], args: argparse.Namespace) -> tuple[dict[str, float], dict[str, list[Prediction]]]:
+    """Both modes over all prompts, alternating chunk by chunk (order flipped every chunk) so that the load of a
+    shared machine weighs on both alike: seconds and predictions per mode."""
+    score_labels(model, tokenizer, prompts[:2], labels, progress=False)  # warm-up
+    generate_labels(model, tokenizer, prompts[:2], labels, max_new_tokens=2, progress=False)
+    runs: dict[str, Callable[[list[str]], list[Prediction]]] = {
+        "score": lambda p: score_labels(model, tokenizer, p, labels, pack_tokens=args.pack_tokens, progress=False),
+        "generate": lambda p: generate_labels(model, tokenizer, p, labels, batch_size=args.batch_size,
+                                              max_new_tokens=args.max_new_tokens, progress=False),
+    }
+    seconds = dict.fromkeys(runs, 0.0)
+    predicted: dict[str, dict[int, Prediction]] = {mode: {} for mode in runs}
+    for number, chunk in enumerate(tqdm(dialogue_chunks(rows, args.chunk), desc="chunks of dialogues")):
+        for mode in ("score", "generate") if number % 2 == 0 else ("generate", "score"):
+            start = time.perf_counter()
+            predictions = runs[mode]([prompts[i] for i in chunk])
+            seconds[mode] += time.perf_counter() - start
+            predicted[mode].update(zip(chunk, predictions, strict=True))
+    return seconds, {mode: [by_index[i] for i in range(len(prompts))] for mode, by_index in predicted.items()}
 
 
 def main() -> None:
@@ -73,6 +96,8 @@ def main() -> None:
     parser.add_argument("--raw-dir", default=str(DEFAULT_RAW))
     parser.add_argument("--limit", type=int, default=200, help="test utterances to run (default 200)")
     parser.add_argument("--adapter", help="a trained adapter folder (default: fresh LoRA on SmolLM2, zero-shot)")
+    parser.add_argument("--dtype", nargs="+", default=["float32", "bfloat16"], choices=list(DTYPES),
+                        help="weight dtypes to measure, one after the other (default: float32 bfloat16)")
     parser.add_argument("--batch-size", type=int, default=8, help="generation batch size")
     parser.add_argument("--max-new-tokens", type=int, default=DEFAULT_MAX_NEW_TOKENS)
     parser.add_argument("--pack-tokens", type=int, default=DEFAULT_PACK_TOKENS, help="label-scoring pack size")
@@ -86,48 +111,38 @@ def main() -> None:
     corpus = read_corpus("meld", args.raw_dir, splits=("test",))
     rows = list(corpus_rows(corpus.splits["test"], "main", config))[: args.limit]
     prompts, gold = [r["prompt"] for r in rows], [r["label"] for r in rows]
-    if args.adapter:
-        model, tokenizer, erc = load_adapter(args.adapter)
-        labels = erc.labels
-    else:
-        (model, tokenizer), labels = fresh_adapter(), config.labels
-    score_labels(model, tokenizer, prompts[:2], labels, progress=False)  # warm-up
-    generate_labels(model, tokenizer, prompts[:2], labels, max_new_tokens=2, progress=False)
-
-    # The machine is shared: alternate the modes chunk by chunk (order flipped every chunk) so load drift hits both.
-    scored: dict[int, Prediction] = {}
-    generated: dict[int, Prediction] = {}
-    seconds = {"score": 0.0, "generate": 0.0}
-    runs: dict[str, Callable[[list[str]], list[Prediction]]] = {
-        "score": lambda p: score_labels(model, tokenizer, p, labels, pack_tokens=args.pack_tokens, progress=False),
-        "generate": lambda p: generate_labels(model, tokenizer, p, labels, batch_size=args.batch_size,
-                                              max_new_tokens=args.max_new_tokens, progress=False),
-    }
-    for number, chunk in enumerate(tqdm(dialogue_chunks(rows, args.chunk), desc="chunks of dialogues")):
-        for mode in ("score", "generate") if number % 2 == 0 else ("generate", "score"):
-            start = time.perf_counter()
-            predictions = runs[mode]([prompts[i] for i in chunk])
-            seconds[mode] += time.perf_counter() - start
-            (scored if mode == "score" else generated).update(zip(chunk, predictions, strict=True))
-
     n = len(prompts)
-    s_labels = [scored[i].label for i in range(n)]
-    g_labels = [generated[i].label for i in range(n)]
-    agree = sum(a == b for a, b in zip(s_labels, g_labels, strict=True)) / n
-    f1_score = compute_erc_metrics(s_labels, gold, labels)["weighted_f1"]
-    f1_gen = compute_erc_metrics(g_labels, gold, labels)["weighted_f1"]
-    fallback = sum(not generated[i].exact for i in range(n)) / n
-    prompt_tokens, tree_tokens = token_counts(tokenizer, prompts, labels, args.pack_tokens)
-    ratio = seconds["generate"] / seconds["score"]
-    print(f"MELD test, {n} utterances, {'adapter ' + args.adapter if args.adapter else 'SmolLM2-135M zero-shot'}, "
-          f"{torch.get_num_threads()} threads")
-    print(f"label scoring: {n / seconds['score']:7.2f} utt/s ({seconds['score']:6.1f} s)  weighted F1 {f1_score:5.1f}  "
-          f"({tree_tokens} tree tokens, pack_tokens={args.pack_tokens})")
-    t_gen = seconds["generate"]
-    print(f"generation:    {n / t_gen:7.2f} utt/s ({t_gen:6.1f} s)  weighted F1 {f1_gen:5.1f}  "
-          f"({prompt_tokens} prompt tokens; greedy, max_new_tokens={args.max_new_tokens}, batch {args.batch_size}; "
-          f"parser fallback {fallback:.1%})")
-    print(f"speed-up: {ratio:.2f}x (target >= 3x: {'PASS' if ratio >= 3 else 'FAIL'}); agreement {agree:.1%}")
+    scored_by_dtype: dict[str, list[str]] = {}
+    for dtype in args.dtype:
+        if args.adapter:
+            model, tokenizer, erc = load_adapter(args.adapter, dtype=dtype)
+            labels = erc.labels
+        else:
+            (model, tokenizer), labels = fresh_adapter(getattr(torch, dtype)), config.labels
+        seconds, predicted = run_modes(model, tokenizer, prompts, labels, rows, args)
+        s_labels = [p.label for p in predicted["score"]]
+        g_labels = [p.label for p in predicted["generate"]]
+        scored_by_dtype[dtype] = s_labels
+        agree = sum(a == b for a, b in zip(s_labels, g_labels, strict=True)) / n
+        f1_score = compute_erc_metrics(s_labels, gold, labels)["weighted_f1"]
+        f1_gen = compute_erc_metrics(g_labels, gold, labels)["weighted_f1"]
+        fallback = sum(not p.exact for p in predicted["generate"]) / n
+        prompt_tokens, tree_tokens = token_counts(tokenizer, prompts, labels, args.pack_tokens)
+        ratio = seconds["generate"] / seconds["score"]
+        t_score, t_gen = seconds["score"], seconds["generate"]
+        print(f"MELD test, {n} utterances, {'adapter ' + args.adapter if args.adapter else 'SmolLM2-135M zero-shot'}, "
+              f"{dtype}, {torch.get_num_threads()} threads")
+        print(f"label scoring: {n / t_score:7.2f} utt/s ({t_score:6.1f} s)  weighted F1 {f1_score:5.1f}  "
+              f"({tree_tokens} tokens encoded, pack_tokens={args.pack_tokens})")
+        print(f"generation:    {n / t_gen:7.2f} utt/s ({t_gen:6.1f} s)  weighted F1 {f1_gen:5.1f}  "
+              f"({prompt_tokens} prompt tokens; greedy, max_new_tokens={args.max_new_tokens}, batch {args.batch_size}; "
+              f"parser fallback {fallback:.1%})")
+        print(f"speed-up: {ratio:.2f}x (target >= 3x: {'PASS' if ratio >= 3 else 'FAIL'}); agreement {agree:.1%}")
+    if len(scored_by_dtype) > 1:
+        (first, a), *others = scored_by_dtype.items()
+        for other, b in others:
+            same = sum(x == y for x, y in zip(a, b, strict=True)) / n
+            print(f"label scoring, {other} vs {first}: same label for {same:.1%} of the utterances")
 
 
 if __name__ == "__main__":

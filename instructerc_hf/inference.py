@@ -29,7 +29,7 @@ square of its size, hence the bounded ``pack_tokens``.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -45,6 +45,8 @@ if TYPE_CHECKING:
 
 Mode = Literal["score", "generate"]
 MODES: tuple[str, ...] = ("score", "generate")
+#: Weight dtypes offered by the CLI and the benchmarks.
+DTYPES: tuple[str, ...] = ("float32", "bfloat16", "float16")
 DEFAULT_MAX_NEW_TOKENS = 8
 #: Default size (tree tokens) of one label-scoring forward pass.
 DEFAULT_PACK_TOKENS = 1024
@@ -168,11 +170,20 @@ class TokenTrie:
 
 @dataclass
 class Pack:
-    """One forward pass: a trie and, per (prompt, candidate), the (predicting node, target token) pairs to score."""
+    """One forward pass: a trie and, per (prompt, candidate), the (predicting node, target token) pairs to score.
+
+    The first ``cached`` nodes of the trie are a chain of prompt tokens that the previous pack already encoded (its
+    last prompt's, as far as this pack's first prompt shares them): their keys and values are carried over from
+    the previous pass (nodes ``carry`` of its trie) instead of being computed again.
+    """
 
     trie: TokenTrie
     prompts: list[int]
     targets: list[list[list[tuple[int, int]]]]
+    cached: int = 0
+    carry: list[int] = field(default_factory=list)
+    #: the last prompt's tokens and their nodes, where the next pack's chain comes from
+    last_prompt: tuple[list[int], list[int]] = field(default_factory=lambda: ([], []))
 
 
 def candidate_sequences(
@@ -208,39 +219,95 @@ def _common_prefix_length(a: Sequence[int], b: Sequence[int]) -> int:
     return n
 
 
-def pack_candidates(sequences: list[list[tuple[list[int], int]]], pack_tokens: int) -> Iterator[Pack]:
-    """Group consecutive prompts (with all their candidates) into tries of about ``pack_tokens`` nodes."""
-    pack = Pack(TokenTrie(), [], [])
+def _shared_prompt(candidates: list[tuple[list[int], int]]) -> list[int]:
+    """The prompt tokens every candidate of a prompt starts with."""
+    return candidates[0][0][: min(start for _, start in candidates)]
+
+
+def pack_candidates(
+    sequences: list[list[tuple[list[int], int]]], pack_tokens: int, carry: bool = True
+) -> Iterator[Pack]:
+    """Group consecutive prompts (with all their candidates) into tries of about ``pack_tokens`` new nodes.
+
+    With ``carry``, a pack starts from the prefix its first prompt shares with the previous pack's last prompt
+    (``Pack.cached``): a conversation's instruction and history are encoded once wherever the packs split it.
+    """
+    pack: Pack | None = None
     for index, candidates in enumerate(sequences):
-        added = sum(pack.trie.new_nodes(ids) for ids, _ in candidates)
-        if pack.prompts and len(pack.trie) + added > pack_tokens:
-            yield pack
-            pack = Pack(TokenTrie(), [], [])
+        prompt = _shared_prompt(candidates)
+        if pack is None:
+            pack = _start_pack(None, prompt, carry)
+        else:
+            added = sum(pack.trie.new_nodes(ids[:-1]) for ids, _ in candidates)
+            full = len(pack.trie) - pack.cached + added > pack_tokens
+            # A prompt lying wholly inside the cached chain would need logits the pass does not compute.
+            inside_cache = _common_prefix_length(pack.trie.tokens[: pack.cached], prompt) == len(prompt)
+            if full or inside_cache:
+                yield pack
+                pack = _start_pack(pack, prompt, carry)
         per_candidate = []
         for ids, start in candidates:
-            path = pack.trie.insert(ids)
+            path = pack.trie.insert(ids[:-1])  # the last token is only predicted, never an input
             per_candidate.append([(path[j - 1], ids[j]) for j in range(start, len(ids))])
         pack.prompts.append(index)
         pack.targets.append(per_candidate)
-    if pack.prompts:
+        pack.last_prompt = (prompt, pack.trie.insert(prompt))
+    if pack is not None:
         yield pack
 
 
+def _start_pack(previous: Pack | None, prompt: list[int], carry: bool) -> Pack:
+    """A new pack for ``prompt``, holding the cached chain it shares with ``previous``'s last prompt.
+
+    The chain stops short of the prompt's last token, whose logits (predicting the first label token) the pass
+    itself must compute.
+    """
+    pack = Pack(TokenTrie(), [], [])
+    if carry and previous is not None:
+        tokens, nodes = previous.last_prompt
+        shared = min(_common_prefix_length(tokens, prompt), len(prompt) - 1)
+        pack.trie.insert(tokens[:shared])
+        pack.cached, pack.carry = shared, nodes[:shared]
+    return pack
+
+
+KeyValues = list[tuple[torch.Tensor, torch.Tensor]]
+
+
+@dataclass
+class PackKeyValues:
+    """Keys and values of a pack's trie nodes, per layer ``(1, heads, nodes, dim)``, in node order."""
+
+    layers: KeyValues
+
+    def select(self, nodes: list[int]) -> KeyValues:
+        """The keys and values of ``nodes`` in every layer."""
+        index = torch.tensor(nodes, device=self.layers[0][0].device)
+        return [(keys.index_select(2, index), values.index_select(2, index)) for keys, values in self.layers]
+
+
 @torch.inference_mode()
-def _score_pack(model: PreTrainedModel, pack: Pack) -> torch.Tensor:
-    """Summed log-likelihood of every candidate of every prompt of ``pack``: ``(prompts, candidates)``."""
+def _score_pack(model: PreTrainedModel, pack: Pack, past: KeyValues | None) -> tuple[torch.Tensor, PackKeyValues]:
+    """Summed log-likelihood of every candidate of every prompt of ``pack``, ``(prompts, candidates)``, and the
+    keys and values of its trie nodes, from which the next pack takes its cached chain.
+
+    ``past`` holds the keys and values of the ``pack.cached`` chain nodes; the other nodes run as one sequence.
+    """
+    from transformers import DynamicCache
+
     device, dtype = model.device, model.dtype
-    trie = pack.trie
+    trie, cached = pack.trie, pack.cached
     needed = sorted({node for prompt in pack.targets for cand in prompt for node, _ in cand})
     row_of = {node: row for row, node in enumerate(needed)}
-    logits = model(
-        input_ids=torch.tensor([trie.tokens], device=device),
-        position_ids=torch.tensor([trie.depths], device=device),
-        attention_mask=trie.attention_mask(dtype).to(device),
-        logits_to_keep=torch.tensor(needed, device=device),
-        use_cache=False,
-    ).logits[0]
-    log_probs = torch.log_softmax(logits.float(), dim=-1)
+    output = model(
+        input_ids=torch.tensor([trie.tokens[cached:]], device=device),
+        position_ids=torch.tensor([trie.depths[cached:]], device=device),
+        attention_mask=trie.attention_mask(dtype)[:, :, cached:].to(device),
+        logits_to_keep=torch.tensor([node - cached for node in needed], device=device),
+        past_key_values=DynamicCache(ddp_cache_data=past) if past else None,
+        use_cache=True,
+    )
+    log_probs = torch.log_softmax(output.logits[0].float(), dim=-1)
     flat_nodes, flat_tokens, owner = [], [], []
     n_candidates = len(pack.targets[0])
     for p, prompt in enumerate(pack.targets):
@@ -253,7 +320,8 @@ def _score_pack(model: PreTrainedModel, pack: Pack) -> torch.Tensor:
     sums = torch.zeros(len(pack.targets) * n_candidates, device=device).index_add_(
         0, torch.tensor(owner, device=device), picked
     )
-    return sums.view(len(pack.targets), n_candidates).cpu()
+    layers = [(layer.keys, layer.values) for layer in output.past_key_values.layers]
+    return sums.view(len(pack.targets), n_candidates).cpu(), PackKeyValues(layers)
 
 
 def label_log_likelihoods(
@@ -282,8 +350,10 @@ def label_log_likelihoods(
         return out
     sequences = candidate_sequences(tokenizer, prompts, labels, append_eos)
     with tqdm(total=len(prompts), desc="scoring labels", unit="utt", disable=not progress) as bar:
+        previous: PackKeyValues | None = None
         for pack in pack_candidates(sequences, pack_tokens):
-            out[pack.prompts] = _score_pack(model, pack)
+            past = previous.select(pack.carry) if previous is not None and pack.cached else None
+            out[pack.prompts], previous = _score_pack(model, pack, past)
             bar.update(len(pack.prompts))
     return out
 

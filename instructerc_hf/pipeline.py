@@ -51,6 +51,7 @@ from .registration import PIPELINE_TASK
 from .retrieval import DemonstrationRetriever, DomainBaseNotFoundError, demonstrated_prompt, load_retriever
 
 if TYPE_CHECKING:
+    import torch
     from transformers import PreTrainedModel
 
 TASK = PIPELINE_TASK
@@ -274,10 +275,12 @@ def load_erc_pipeline(
     *,
     base_model: str | None = None,
     retriever: DemonstrationRetriever | None = None,
+    dtype: torch.dtype | str | None = None,
     **kwargs: Any,
 ) -> ERCPipeline:
-    """The pipeline of an adapter, its base model resolved by :func:`instructerc_hf.inference.load_adapter`."""
-    model, tokenizer, config = load_adapter(model_dir, base_model=base_model)
+    """The pipeline of an adapter, its base model resolved by :func:`instructerc_hf.inference.load_adapter`
+    (``dtype``: of the weights, float32 by default)."""
+    model, tokenizer, config = load_adapter(model_dir, base_model=base_model, dtype=dtype)
     setattr(model, SOURCE_ATTRIBUTE, str(model_dir))
     return ERCPipeline(model=model, tokenizer=tokenizer, task=TASK, erc_config=config, retriever=retriever, **kwargs)
 

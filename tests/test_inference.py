@@ -17,6 +17,7 @@ from instructerc_hf.inference import (
     generate_texts,
     label_log_likelihoods,
     load_adapter,
+    pack_candidates,
     predict,
     score_labels,
 )
@@ -61,6 +62,38 @@ def test_scores_equal_separate_forward_passes(loaded: tuple, pack_tokens: int) -
     got = label_log_likelihoods(model, tokenizer, PROMPTS, MELD_LABELS, pack_tokens=pack_tokens, progress=False)
     torch.testing.assert_close(got, reference_log_likelihoods(model, tokenizer, PROMPTS, MELD_LABELS),
                                atol=1e-4, rtol=1e-4)
+
+
+def test_packs_carry_the_shared_prefix_of_the_previous_pack(loaded: tuple) -> None:
+    _, tokenizer, _ = loaded
+    sequences = candidate_sequences(tokenizer, PROMPTS, MELD_LABELS)
+    packs = list(pack_candidates(sequences, pack_tokens=1))
+    assert [p.prompts for p in packs] == [[0], [1], [2], [3]]
+    shared = len(tokenizer(PROMPTS[0].split(" ### Please")[0])["input_ids"])
+    assert packs[1].cached >= shared - 1 and packs[1].carry == list(range(packs[1].cached))
+    assert packs[1].trie.tokens[: packs[1].cached] == sequences[1][0][0][: packs[1].cached]
+    without = list(pack_candidates(sequences, pack_tokens=1, carry=False))
+    assert all(p.cached == 0 for p in without)
+    assert sum(len(p.trie) - p.cached for p in packs) < sum(len(p.trie) for p in without)
+
+
+def test_repeated_and_prefix_prompts_never_take_their_last_token_from_the_cache(loaded: tuple) -> None:
+    model, tokenizer, _ = loaded
+    prompts = [PROMPTS[1], PROMPTS[1], PROMPTS[1][:40], PROMPTS[1], PROMPTS[1][:40]]
+    for pack_tokens in (1, 60, 1024):
+        got = label_log_likelihoods(model, tokenizer, prompts, MELD_LABELS, pack_tokens=pack_tokens, progress=False)
+        torch.testing.assert_close(got, reference_log_likelihoods(model, tokenizer, prompts, MELD_LABELS),
+                                   atol=1e-4, rtol=1e-4)
+
+
+def test_bfloat16_scores_are_close_to_float32(tmp_path: Path) -> None:
+    folder = build_tiny_adapter(tmp_path / "adapter")
+    (full, tokenizer, _), (half, _, _) = load_adapter(folder), load_adapter(folder, dtype=torch.bfloat16)
+    assert half.dtype == torch.bfloat16
+    got = label_log_likelihoods(half, tokenizer, PROMPTS, MELD_LABELS, pack_tokens=40, progress=False)
+    want = reference_log_likelihoods(full, tokenizer, PROMPTS, MELD_LABELS)
+    torch.testing.assert_close(got, want, atol=0.15, rtol=0.01)
+    assert got.argmax(-1).tolist() == want.argmax(-1).tolist()
 
 
 def test_multi_token_labels_that_prefix_each_other(loaded: tuple) -> None:

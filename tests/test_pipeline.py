@@ -305,6 +305,10 @@ def test_cli_predict(adapter: Path, tmp_path: Path, capsys: pytest.CaptureFixtur
     assert cli(["predict", "--model", str(adapter), "--mode", "generate", "--max_new_tokens", "2",
                 str(conversation), "--output", str(out)]) == 0
     assert len(json.loads(out.read_text())) == len(CONVERSATION)
+    assert cli(["predict", "--model", str(adapter), "--dtype", "bfloat16", str(conversation), "--output", str(out)]) == 0
+    assert all(p["label"] in MELD_LABELS for p in json.loads(out.read_text()))
+    with pytest.raises(ValueError, match="--dtype must be one of"):
+        cli(["predict", "--model", str(adapter), "--dtype", "int8", str(conversation)])
 
 
 def test_cli_evaluate_writes_metrics_and_confusion_matrix(adapter: Path, tmp_path: Path) -> None:
