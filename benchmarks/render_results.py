@@ -391,10 +391,15 @@ class Report:
                      f"{m[f'{key}_tokens_per_row']:.0f} tokens/row)", f"{m[f'{key}_peak_rss_mb']:.0f}")
                     for key, name, window in (("instructerc", "window", f" (w={_argument(record, '--window')})"),
                                               ("plain", "plain", ""))]
-        return [(f"inference, label scoring (first {_argument(record, '--limit')} MELD test utterances, "
-                 "InstructERC prompt)", f"{m['score_utterances_per_second']:.2f} utt/s", str(record["peak_rss_mb"])),
-                ("inference, greedy generation (same utterances)",
-                 f"{m['generate_utterances_per_second']:.2f} utt/s; scoring is {m['speedup']:.2f}x faster", "″")]
+        limit = _argument(record, "--limit")
+        rows = []
+        for dtype in ("float32", "bfloat16"):
+            rows += [(f"inference, label scoring, {dtype} (first {limit} MELD test utterances, InstructERC prompt)",
+                      f"{m[f'{dtype}_score_utterances_per_second']:.2f} utt/s", str(record["peak_rss_mb"])),
+                     (f"inference, greedy generation, {dtype} (same utterances)",
+                      f"{m[f'{dtype}_generate_utterances_per_second']:.2f} utt/s; scoring is "
+                      f"{m[f'{dtype}_speedup']:.2f}x faster", "″")]
+        return rows
 
     def speed_section(self) -> list[str]:
         lines = ["## Speed and memory", "",

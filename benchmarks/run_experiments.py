@@ -442,10 +442,12 @@ SPEED_FIGURES: dict[str, list[str]] = {
         for variant, prefix in (("instructerc", r"instructerc \(w=\d+\)"), ("plain", "plain"))
     ],
     "inference": [
-        rf"label scoring:\s+(?P<score_utterances_per_second>{NUMBER}) utt/s.*?weighted F1\s+(?P<score_weighted_f1>{NUMBER})",
-        rf"generation:\s+(?P<generate_utterances_per_second>{NUMBER}) utt/s.*?weighted F1\s+(?P<generate_weighted_f1>{NUMBER})",
-        rf"speed-up: (?P<speedup>{NUMBER})x",
-    ],
+        rf"{dtype}, \d+ threads\nlabel scoring:\s+(?P<{dtype}_score_utterances_per_second>{NUMBER}) utt/s[^\n]*?"
+        rf"weighted F1\s+(?P<{dtype}_score_weighted_f1>{NUMBER})[^\n]*\ngeneration:\s+"
+        rf"(?P<{dtype}_generate_utterances_per_second>{NUMBER}) utt/s[^\n]*?weighted F1\s+"
+        rf"(?P<{dtype}_generate_weighted_f1>{NUMBER})[^\n]*\nspeed-up: (?P<{dtype}_speedup>{NUMBER})x"
+        for dtype in ("float32", "bfloat16")
+    ] + [rf"bfloat16 vs float32: same label for (?P<bfloat16_float32_same_label_percent>{NUMBER})%"],
 }
 
 

@@ -34,7 +34,6 @@ from typing import Any
 import torch
 from accelerate import PartialState
 from accelerate.utils import DistributedType
-from datasets import Dataset
 from peft import PeftConfig, PeftModel
 from transformers import (
     EarlyStoppingCallback,
@@ -62,8 +61,8 @@ from .prompts import PromptConfig
 from .retrieval import DomainBase
 from .trainer import LABEL_METRICS, InstructERCTrainer, LabelEvalSet
 from .training_data import (
+    Demonstrator,
     TaskSplits,
-    demonstrator,
     label_eval_set,
     prepare_task,
     stage_dataset,
@@ -309,16 +308,9 @@ def prepare_parts(
     names = dict.fromkeys(task for stage in tasks.stages() for task in stage)
     if not retrieval.use_demonstrations:
         return {task: prepare_task(data, task, tokenizer, max_length) for task in names}, None
-    config = retrieval.retrieval_config()
-    add = demonstrator(retrieval, prompts)
-    bases: list[DomainBase] = []
-
-    def demonstrate(base: Dataset, train: Dataset, validation: Dataset) -> tuple[Dataset, Dataset]:
-        bases.append(DomainBase.from_rows(base, config))  # the (deterministic) base that demonstrator() fits on
-        return add(base, train, validation)
-
+    demonstrate = Demonstrator(retrieval, prompts)
     parts = {task: prepare_task(data, task, tokenizer, max_length, demonstrate) for task in names}
-    return parts, bases[0] if bases else None
+    return parts, demonstrate.base
 
 
 def erc_model_config(

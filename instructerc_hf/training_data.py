@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from datasets import ClassLabel, Dataset, DatasetDict, Value, concatenate_datasets, load_dataset
 from transformers import PreTrainedTokenizerBase
@@ -29,6 +29,9 @@ from .mixing import MixStrategy, mix_rows, subsample
 from .prompts import PromptConfig, history
 from .records import Turn
 from .trainer import LOSS_WEIGHT, LabelEvalSet
+
+if TYPE_CHECKING:
+    from .retrieval import DomainBase
 
 logger = logging.getLogger(__name__)
 
@@ -289,24 +292,28 @@ def prepare_task(
     return TaskSplits(task, train, validation, {"train": train_fit, "validation": validation_fit})
 
 
-def demonstrator(retrieval: ERCRetrievalArguments, prompt_config: PromptConfig) -> Demonstrate:
+class Demonstrator:
     """Add retrieved demonstrations to main-task train rows (train mode) and validation rows (inference mode).
 
-    The domain base is the sampled training split (mix and fraction, before ``max_train_samples``): a low-resource
-    run retrieves from its own data only.
+    Called as ``demonstrate(domain base rows, train, validation)``. The domain base is the sampled training split (mix
+    and fraction, before ``max_train_samples``): a low-resource run retrieves from its own data only. After a call,
+    :attr:`base` is the fitted :class:`~instructerc_hf.retrieval.DomainBase`, saved beside the adapter for inference.
     """
-    from .retrieval import DemonstrationRetriever, DomainBase, add_demonstrations
 
-    config = retrieval.retrieval_config()
+    def __init__(self, retrieval: ERCRetrievalArguments, prompt_config: PromptConfig) -> None:
+        self.config = retrieval.retrieval_config()
+        self.prompt_config = prompt_config
+        self.base: DomainBase | None = None
 
-    def demonstrate(base: Dataset, train: Dataset, validation: Dataset) -> tuple[Dataset, Dataset]:
-        retriever = DemonstrationRetriever(config).fit(DomainBase.from_rows(base, config))
+    def __call__(self, base: Dataset, train: Dataset, validation: Dataset) -> tuple[Dataset, Dataset]:
+        from .retrieval import DemonstrationRetriever, DomainBase, add_demonstrations
+
+        self.base = DomainBase.from_rows(base, self.config)
+        retriever = DemonstrationRetriever(self.config).fit(self.base)
         return (
-            add_demonstrations(train, retriever, prompt_config, "train"),
-            add_demonstrations(validation, retriever, prompt_config, "inference"),
+            add_demonstrations(train, retriever, self.prompt_config, "train"),
+            add_demonstrations(validation, retriever, self.prompt_config, "inference"),
         )
-
-    return demonstrate
 
 
 def with_loss_weight(dataset: Dataset, weight: float) -> Dataset:

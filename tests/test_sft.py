@@ -44,9 +44,9 @@ from instructerc_hf.testing import build_tiny_llama
 from instructerc_hf.trainer import LOSS_WEIGHT, InstructERCTrainer
 from instructerc_hf.training import STAGE1_DIR, SUMMARY_NAME, TargetModulesError, apply_global_batch_size
 from instructerc_hf.training_data import (
+    Demonstrator,
     HistoryMismatchError,
     PromptTooLongError,
-    demonstrator,
     dialogue_turns,
     fit_prompts,
     load_task_splits,
@@ -225,7 +225,7 @@ def test_retrieved_demonstrations(meld_raw: str, tiny_dir: str, tmp_path: Path) 
     assert len(base) == len(load_task_splits(data, "main")["train"])  # balance none: every train utterance
     retrieval = ERCRetrievalArguments(use_demonstrations=True, retrieval_balance="none", retrieval_progress=False,
                                       retrieval_cache_dir=str(tmp_path / "embeddings"))
-    trained = prepare_task(data, "main", load_tokenizer(tiny_dir), 256, demonstrator(retrieval, config.prompt))
+    trained = prepare_task(data, "main", load_tokenizer(tiny_dir), 256, Demonstrator(retrieval, config.prompt))
     retriever = load_retriever(tmp_path / "run")  # the saved base and config rebuild the run's demonstrations
     assert retriever._model is None  # with the run's cached embeddings
     plain = load_task_splits(data, "main")["validation"].select(range(8))
