@@ -99,7 +99,8 @@ def run_variant(args: argparse.Namespace) -> dict[str, Any]:
     timer = StepTimer()
     with tempfile.TemporaryDirectory() as out:
         config = SFTConfig(
-            output_dir=out, use_cpu=True, bf16=False, activation_checkpointing=False, max_steps=steps,
+            output_dir=out, use_cpu=True, bf16=False, activation_checkpointing=args.activation_checkpointing,
+            max_steps=steps,
             per_device_train_batch_size=args.batch_size, gradient_accumulation_steps=1, learning_rate=2e-4,
             max_length=None, train_sampling_strategy="sequential", save_strategy="no", report_to=[],
             logging_strategy="no", disable_tqdm=True, seed=args.seed, dataloader_num_workers=0,
@@ -137,6 +138,8 @@ def main() -> None:
     parser.add_argument("--window", type=int, default=12, help="history window of the InstructERC prompt")
     parser.add_argument("--threads", type=int, default=2, help="torch intra-op threads (default 2)")
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--activation-checkpointing", action="store_true",
+                        help="recompute activations in the backward pass (less memory, more time)")
     parser.add_argument("--worker", choices=list(VARIANTS), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -148,7 +151,8 @@ def main() -> None:
         output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
         results.append(json.loads(output.strip().splitlines()[-1]))
     print(f"SmolLM2-135M-Instruct + LoRA (r=16, q/k/v), batch {args.batch_size}, float32, {args.threads} threads, "
-          f"{args.steps} timed steps after {args.warmup} warm-up, MELD train rows (seed {args.seed})")
+          f"{args.steps} timed steps after {args.warmup} warm-up, MELD train rows (seed {args.seed})"
+          + (", activation checkpointing" if args.activation_checkpointing else ""))
     header = (f"{'prompt':<22}{'tokens/row':>11}{'s/step':>9}{'tokens/s':>10}{'padded tok/s':>14}"
               f"{'peak RSS MiB':>14}{'steps peak MiB':>16}")
     print(header)

@@ -19,11 +19,13 @@ How the prompt is shared: the token sequences of several consecutive prompts and
 a prefix tree (a trie) that runs as **one** forward pass, each token attending only to its ancestors (a 4D attention
 mask, positions equal to the token's depth). A candidate thus reuses the prompt's keys and values exactly as a KV
 cache would, without copying a cache per candidate, and consecutive prompts of a conversation share the instruction
-and the history they have in common. Logits are computed only where a candidate token is predicted. The scores equal
-separate forward passes over each ``prompt + candidate`` (up to float rounding). On the first 200 MELD test
-utterances with SmolLM2's tokenizer the trees hold 1.43x fewer tokens than the prompts (``pack_tokens=1024``); the
-rest of the speed-up over generation is the absence of decoding steps and of padding. Attention over a tree costs the
-square of its size, hence the bounded ``pack_tokens``.
+and the history they have in common. A pass starts from the keys and values of the prefix its first prompt shares
+with the previous pass's last prompt (carried over, not recomputed), so a conversation's history is encoded once
+however the passes split it. A candidate's last token is only predicted, never encoded, and logits are computed only
+where a candidate token is predicted. The scores equal separate forward passes over each ``prompt + candidate`` (up
+to float rounding). On the whole MELD test set with SmolLM2's tokenizer the passes encode about half the tokens of
+the prompts; the rest of the speed-up over generation is the absence of decoding steps and of padding. Attention over
+a tree costs the square of its size, hence the bounded ``pack_tokens``.
 """
 
 from __future__ import annotations
