@@ -340,8 +340,10 @@ def label_log_likelihoods(
 
     Args:
         append_eos: score ``" " + label + EOS`` (the training target) rather than ``" " + label``.
-        pack_tokens: about how many tree tokens (shared prompt tokens plus candidate tokens) one forward pass holds;
-            a longer prompt runs alone. Larger packs share more but attention cost grows with the square.
+        pack_tokens: about how many tokens (prompt tokens not shared with earlier prompts, and candidate tokens) one
+            forward pass encodes; a longer prompt runs alone. Sharing does not depend on it (a pass carries over the
+            prefix it shares with the previous one); larger packs mean fewer passes, but attention grows with the
+            square of a pack.
         progress: show a tqdm bar (in utterances).
     """
     labels = validate_labels(labels)
