@@ -133,3 +133,38 @@ def test_nothing_run_yet(render: Any, tmp_path: Path) -> None:
     assert "accelerate launch --config_file recipes/accelerate_configs/single_gpu.yaml examples/sft.py " \
            "--config recipes/meld/instructerc.yaml" in text
     assert "| EmoryNLP | 41.37 | not trained at this scale | not yet run | not yet run |" in text
+
+
+BENCH_INFERENCE_OUTPUT = """\
+MELD test, 200 utterances, SmolLM2-135M zero-shot, float32, 2 threads
+label scoring:    4.95 utt/s (  40.4 s)  weighted F1   5.2  (21160 tokens encoded, pack_tokens=1024)
+generation:       2.42 utt/s (  82.7 s)  weighted F1  32.1  (36749 prompt tokens; greedy, max_new_tokens=8, batch 8; \
+parser fallback 100.0%)
+speed-up: 2.05x (target >= 3x: FAIL); agreement 5.5%
+MELD test, 200 utterances, SmolLM2-135M zero-shot, bfloat16, 2 threads
+label scoring:   10.83 utt/s (  18.5 s)  weighted F1   4.5  (21160 tokens encoded, pack_tokens=1024)
+generation:       4.63 utt/s (  43.2 s)  weighted F1  31.8  (36749 prompt tokens; greedy, max_new_tokens=8, batch 8; \
+parser fallback 100.0%)
+speed-up: 2.34x (target >= 3x: FAIL); agreement 4.0%
+label scoring, bfloat16 vs float32: same label for 84.0% of the utterances
+"""
+
+
+def test_inference_speed_figures_are_parsed_and_rendered(render: Any, tmp_path: Path) -> None:
+    sys.path.insert(0, str(SCRIPT.parent))
+    try:
+        import run_experiments
+    finally:
+        sys.path.remove(str(SCRIPT.parent))
+    figures = run_experiments.parse_figures("inference", BENCH_INFERENCE_OUTPUT)
+    assert figures["float32_speedup"] == 2.05 and figures["bfloat16_score_utterances_per_second"] == 10.83
+    assert figures["bfloat16_float32_same_label_percent"] == 84.0 and len(figures) == 11
+    with pytest.raises(run_experiments.CommandError, match="bench_inference.py printed nothing matching"):
+        run_experiments.parse_figures("inference", BENCH_INFERENCE_OUTPUT.replace("bfloat16, 2 threads", "x"))
+    speed = record("speed-inference", "speed", {"bench": "inference", "arguments": ["--limit", "200"]},
+                   metrics=figures, output=BENCH_INFERENCE_OUTPUT, peak_rss_mb=1500)
+    text = run(render, tmp_path, speed)
+    assert ("| inference, label scoring, bfloat16 (first 200 MELD test utterances, InstructERC prompt) | 10.83 utt/s [1] "
+            "| 1500 |") in text
+    assert "| inference, greedy generation, float32 (same utterances) | 2.42 utt/s; scoring is 2.05x faster [1] | ″ |" \
+        in text
