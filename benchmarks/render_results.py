@@ -155,8 +155,7 @@ class Report:
             return [*lines, f"No experiment has run yet: {self.not_run(DRIVER)}.", ""]
         machines = {(r["machine"]["cpu_count"], r["machine"]["cpu"], r["machine"]["memory_gib"])
                     for r in self.records.values()}
-        commits = sorted({(r["git_commit"] or "unknown")[:7] + (" (uncommitted changes)" if r["git_dirty"] else "")
-                          for r in self.records.values()})
+        commits = sorted({(r["git_commit"] or "unknown")[:7] + _changes(r) for r in self.records.values()})
         dates = sorted({r["date"][:10] for r in self.records.values()})
         span = dates[0] if len(dates) == 1 else f"{dates[0]} to {dates[-1]}"
         lines += [f"- {len(self.records)} experiment records, run {span}, at commit(s) {', '.join(commits)}."]
@@ -512,6 +511,14 @@ class Report:
             lines.append((f"zero-shot (first {zero['metrics']['num_examples']})", zero["metrics"]["weighted_f1"], "-.",
                           "tab:green"))
         return lines
+
+
+def _changes(record: Record) -> str:
+    """`` (uncommitted changes: ...)`` when the record's working tree had any (older records: no list)."""
+    if not record["git_dirty"]:
+        return ""
+    listed = record.get("git_changes")
+    return f" (uncommitted changes: {', '.join(f'`{c}`' for c in listed)})" if listed else " (uncommitted changes)"
 
 
 def _argument(record: Record, flag: str) -> str:

@@ -118,7 +118,8 @@ def git_state() -> dict[str, Any]:
         return subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True, check=False).stdout.strip()
 
     outputs = [":!benchmarks/results", ":!docs/RESULTS.md", ":!docs/results.png"]
-    return {"git_commit": git("rev-parse", "HEAD") or None, "git_dirty": bool(git("status", "--porcelain", "--", ".", *outputs))}
+    changes = git("status", "--porcelain", "--", ".", *outputs).splitlines()
+    return {"git_commit": git("rev-parse", "HEAD") or None, "git_dirty": bool(changes), "git_changes": changes}
 
 
 def machine() -> dict[str, Any]:
