@@ -129,10 +129,14 @@ def test_score_labels_returns_a_valid_label_and_its_probability(loaded: tuple) -
 def test_trie_shares_prefixes_and_masks_everything_but_ancestors() -> None:
     trie = TokenTrie()
     assert trie.insert([5, 6, 7]) == [0, 1, 2]
-    assert trie.new_nodes([5, 6, 9, 9]) == 2
+    assert trie.new_nodes([[5, 6, 9, 9]]) == 2
+    assert trie.new_nodes([[5, 6, 9, 9], [5, 6, 9, 8], [5, 6, 7]]) == 3
+    assert trie.new_nodes([]) == 0
     assert trie.insert([5, 6, 9]) == [0, 1, 3]
     assert trie.depths == [0, 1, 2, 2] and trie.parents == [-1, 0, 1, 1]
-    allowed = trie.attention_mask(torch.float32)[0, 0] == 0
+    mask = trie.attention_mask(torch.float32)
+    allowed = mask[0, 0] == 0
+    torch.testing.assert_close(trie.attention_mask(torch.float32, first=2), mask[:, :, 2:])
     assert allowed.tolist() == [
         [True, False, False, False],
         [True, True, False, False],
