@@ -168,3 +168,10 @@ def test_inference_speed_figures_are_parsed_and_rendered(render: Any, tmp_path: 
             "| 1500 |") in text
     assert "| inference, greedy generation, float32 (same utterances) | 2.42 utt/s; scoring is 2.05x faster [1] | ″ |" \
         in text
+
+
+def test_copying_is_called_out_only_when_the_copy_rate_is_high(render: Any, tmp_path: Path) -> None:
+    copier = run(render, tmp_path / "a", baseline(GOLD), ablation("window_demos", 42, 20.0, copy=1.0))
+    assert "**window + demonstrations copies the demonstration's label** (mean test copy rate at least 90%)" in copier
+    mixed = run(render, tmp_path / "b", baseline(GOLD), ablation("window_demos", 42, 20.0, copy=0.5))
+    assert "copies the demonstration's label" not in mixed
