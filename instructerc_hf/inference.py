@@ -187,10 +187,14 @@ class Pack:
     trie: TokenTrie
     prompts: list[int]
     targets: list[list[list[tuple[int, int]]]]
-    cached: int = 0
     carry: list[int] = field(default_factory=list)
     #: the last prompt's tokens and their nodes, where the next pack's chain comes from
     last_prompt: tuple[list[int], list[int]] = field(default_factory=lambda: ([], []))
+
+    @property
+    def cached(self) -> int:
+        """How many leading trie nodes come from the previous pass."""
+        return len(self.carry)
 
 
 def candidate_sequences(
@@ -258,7 +262,7 @@ def pack_candidates(
             per_candidate.append([(path[j - 1], ids[j]) for j in range(start, len(ids))])
         pack.prompts.append(index)
         pack.targets.append(per_candidate)
-        pack.last_prompt = (prompt, pack.trie.insert(prompt))
+        pack.last_prompt = (prompt, path[: len(prompt)])  # every candidate's path starts with the prompt's nodes
     if pack is not None:
         yield pack
 
@@ -274,27 +278,21 @@ def _start_pack(previous: Pack | None, prompt: list[int], carry: bool) -> Pack:
         tokens, nodes = previous.last_prompt
         shared = min(_common_prefix_length(tokens, prompt), len(prompt) - 1)
         pack.trie.insert(tokens[:shared])
-        pack.cached, pack.carry = shared, nodes[:shared]
+        pack.carry = nodes[:shared]
     return pack
 
 
 KeyValues = list[tuple[torch.Tensor, torch.Tensor]]
 
 
-@dataclass
-class PackKeyValues:
-    """Keys and values of a pack's trie nodes, per layer ``(1, heads, nodes, dim)``, in node order."""
-
-    layers: KeyValues
-
-    def select(self, nodes: list[int]) -> KeyValues:
-        """The keys and values of ``nodes`` in every layer."""
-        index = torch.tensor(nodes, device=self.layers[0][0].device)
-        return [(keys.index_select(2, index), values.index_select(2, index)) for keys, values in self.layers]
+def _select_nodes(layers: KeyValues, nodes: list[int]) -> KeyValues:
+    """The keys and values of trie ``nodes`` in every layer of a pass's cache (its columns are the nodes in order)."""
+    index = torch.tensor(nodes, device=layers[0][0].device)
+    return [(keys.index_select(2, index), values.index_select(2, index)) for keys, values in layers]
 
 
 @torch.inference_mode()
-def _score_pack(model: PreTrainedModel, pack: Pack, past: KeyValues | None) -> tuple[torch.Tensor, PackKeyValues]:
+def _score_pack(model: PreTrainedModel, pack: Pack, past: KeyValues | None) -> tuple[torch.Tensor, KeyValues]:
     """Summed log-likelihood of every candidate of every prompt of ``pack``, ``(prompts, candidates)``, and the
     keys and values of its trie nodes, from which the next pack takes its cached chain.
 
@@ -329,7 +327,7 @@ def _score_pack(model: PreTrainedModel, pack: Pack, past: KeyValues | None) -> t
         0, torch.tensor(owner, device=device), picked
     )
     layers = [(layer.keys, layer.values) for layer in output.past_key_values.layers]
-    return sums.view(len(pack.targets), n_candidates).cpu(), PackKeyValues(layers)
+    return sums.view(len(pack.targets), n_candidates).cpu(), layers
 
 
 def label_log_likelihoods(
@@ -360,10 +358,10 @@ def label_log_likelihoods(
         return out
     sequences = candidate_sequences(tokenizer, prompts, labels, append_eos)
     with tqdm(total=len(prompts), desc="scoring labels", unit="utt", disable=not progress) as bar:
-        previous: PackKeyValues | None = None
+        previous: KeyValues = []
         for pack in pack_candidates(sequences, pack_tokens):
-            past = previous.select(pack.carry) if previous is not None and pack.cached else None
-            previous = None  # free the previous pass's cache before this pass builds its own
+            past = _select_nodes(previous, pack.carry) if pack.carry else None
+            previous = []  # free the previous pass's cache before this pass builds its own
             out[pack.prompts], previous = _score_pack(model, pack, past)
             bar.update(len(pack.prompts))
     return out
