@@ -167,3 +167,12 @@ class InstructERCBuilder(datasets.GeneratorBasedBuilder):
 
     def _generate_examples(self, split: str) -> Iterator[tuple[int, dict[str, Any]]]:  # type: ignore[override]
         yield from enumerate(self.split_rows(split))
+
+
+def label_strings(dataset: datasets.Dataset) -> list[str]:
+    """The ``label`` column of built rows as strings (a ClassLabel is decoded)."""
+    feature = dataset.features["label"]
+    values = dataset["label"]
+    if isinstance(feature, datasets.ClassLabel):
+        return [feature.int2str(v) for v in values]
+    return [str(v) for v in values]

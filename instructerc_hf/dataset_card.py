@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
-
+from .cards import render_template
 from .labels import UNIFIED_LABELS, get_dataset_labels
 
 TITLES = {"meld": "MELD", "emorynlp": "EmoryNLP", "iemocap": "IEMOCAP", "unified": "MELD + IEMOCAP + EmoryNLP (unified)"}
@@ -85,9 +84,7 @@ class DatasetCardData:
 
 def render_dataset_card(data: DatasetCardData) -> str:
     """Render ``templates/dataset_card.md.j2`` with ``data``."""
-    env = Environment(loader=PackageLoader("instructerc_hf", "templates"), undefined=StrictUndefined,
-                      keep_trailing_newline=True)
-    return env.get_template("dataset_card.md.j2").render(**data.context())
+    return render_template("dataset_card.md.j2", data.context())
 
 
 def write_dataset_card(data: DatasetCardData, folder: str | Path) -> Path:

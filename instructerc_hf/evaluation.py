@@ -73,28 +73,18 @@ class EvaluateArguments(InferenceArguments):
 
 def predict_conversations(args: PredictArguments) -> list[list[dict[str, Any]]]:
     """Label every utterance of every conversation of ``args.conversation``; each entry keeps speaker and text."""
-    from .pipeline import conversation_turns, load_erc_pipeline
+    from .pipeline import conversation_turns, is_conversation, load_erc_pipeline
 
     data = json.loads(Path(args.conversation).read_text(encoding="utf-8"))
-    conversations = [data] if _is_single(data) else data
+    conversations = [data] if is_conversation(data) else data
     erc = load_erc_pipeline(args.model, base_model=args.base_model, dtype=args.dtype)
     results = []
     for conversation in conversations:
         turns = conversation_turns(conversation)
-        outputs = erc(conversation, mode=args.mode, **_pipeline_options(args))
+        outputs = erc(conversation, mode=args.mode, append_eos=not args.no_eos, pack_tokens=args.pack_tokens,
+                      generation_batch_size=args.batch_size, max_new_tokens=args.max_new_tokens)
         results.append([{"speaker": t.speaker, "text": t.text, **o} for t, o in zip(turns, outputs, strict=True)])
     return results
-
-
-def _is_single(data: Any) -> bool:
-    return isinstance(data, dict) or (isinstance(data, list) and bool(data) and isinstance(data[0], dict))
-
-
-def _pipeline_options(args: InferenceArguments) -> dict[str, Any]:
-    options = args.options()
-    if "batch_size" in options:
-        options["generation_batch_size"] = options.pop("batch_size")
-    return options
 
 
 def load_split(dataset: str, config: str, split: str, limit: int | None = None) -> Dataset:
@@ -107,20 +97,14 @@ def load_split(dataset: str, config: str, split: str, limit: int | None = None) 
     return data.select(range(min(limit, len(data)))) if limit is not None else data
 
 
-def _string_column(data: Dataset, name: str) -> list[str]:
-    from datasets import ClassLabel
-
-    values = data[name]
-    feature = data.features[name]
-    return [feature.int2str(v) for v in values] if isinstance(feature, ClassLabel) else list(values)
-
-
 def evaluate_adapter(args: EvaluateArguments) -> dict[str, Any]:
     """Predict every row of the split, then write metrics.json, predictions.jsonl and confusion_matrix.png."""
+    from .builders import label_strings
+
     data = load_split(args.dataset, args.config, args.split, args.limit)
     model, tokenizer, erc = load_adapter(args.model, base_model=args.base_model, dtype=args.dtype)
     data = with_adapter_demonstrations(data, args.model, erc)
-    gold = _string_column(data, "label")
+    gold = label_strings(data)
     start = time.perf_counter()
     mode = args.mode  # checked in __post_init__
     predictions = predict(model, tokenizer, data["prompt"], erc.labels, mode, **args.options())  # type: ignore[arg-type]

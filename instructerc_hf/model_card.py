@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
 from transformers import TrainerCallback, TrainerControl, TrainerState, TrainingArguments
 
+from .cards import render_template
 from .dataset_card import TITLES
 from .erc_config import ERCModelConfig
 from .modeling import DEFAULT_BASE_MODEL
@@ -188,9 +188,7 @@ def _model_link(model: str) -> str:
 
 def render_model_card(data: ModelCardData) -> str:
     """Render ``templates/model_card.md.j2`` with ``data``."""
-    env = Environment(loader=PackageLoader("instructerc_hf", "templates"), undefined=StrictUndefined,
-                      keep_trailing_newline=True)
-    return env.get_template("model_card.md.j2").render(**data.context())
+    return render_template("model_card.md.j2", data.context())
 
 
 def write_model_card(data: ModelCardData, folder: str | Path) -> Path:

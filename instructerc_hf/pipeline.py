@@ -111,7 +111,7 @@ def _mapping_turns(row: Mapping[str, Any]) -> Sequence[Mapping[str, Any]]:
     )
 
 
-def _is_conversation(inputs: Any) -> bool:
+def is_conversation(inputs: Any) -> bool:
     """One conversation (rather than a list of them)."""
     if isinstance(inputs, Mapping):
         return True
@@ -219,7 +219,7 @@ class ERCPipeline(Pipeline):
 
     def __call__(self, inputs: Conversation | Sequence[Conversation], **kwargs: Any) -> Any:  # type: ignore[override]
         """Classify every utterance of one conversation (a list of dicts), or of each of a list of conversations."""
-        if _is_conversation(inputs):
+        if is_conversation(inputs):
             return super().__call__(_Dialogue(tuple(conversation_turns(inputs))), **kwargs)  # type: ignore[arg-type]
         if isinstance(inputs, Sequence) and not isinstance(inputs, str):
             return [self(conversation, **kwargs) for conversation in inputs]

@@ -19,10 +19,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, cast
 
-from datasets import ClassLabel, Dataset, DatasetDict, Value, concatenate_datasets, load_dataset
+from datasets import Dataset, DatasetDict, Value, concatenate_datasets, load_dataset
 from transformers import PreTrainedTokenizerBase
 
-from .builders import InstructERCBuilder, config_name
+from .builders import InstructERCBuilder, config_name, label_strings
 from .config import ERCDataArguments, ERCRetrievalArguments, ERCTaskArguments
 from .dataset_export import parse_raw_dirs, repo_config_name
 from .mixing import MixStrategy, mix_rows, subsample
@@ -130,13 +130,6 @@ def dialogue_turns(dataset: Dataset) -> dict[DialogueKey, list[Turn]]:
             raise ValueError(f"dialogue {key} has non-contiguous turns {sorted(by_index)}: not a full split")
         out[key] = [by_index[i] for i in range(len(by_index))]
     return out
-
-
-def label_strings(dataset: Dataset) -> list[str]:
-    """The ``label`` column as strings (a ClassLabel is decoded)."""
-    feature = dataset.features["label"]
-    values = dataset["label"]
-    return [feature.int2str(v) for v in values] if isinstance(feature, ClassLabel) else [str(v) for v in values]
 
 
 # --- fitting prompts to max_length -----------------------------------------------------------------------------------
