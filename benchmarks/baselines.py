@@ -19,16 +19,21 @@ from sklearn.pipeline import make_pipeline
 
 from instructerc_hf.labels import get_dataset_labels
 from instructerc_hf.readers import read_corpus
+from instructerc_hf.records import DialogueCorpus
 from instructerc_hf.scoring import compute_erc_metrics
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared/data"
 RAW = {"meld": "meld/raw/declare-lab__MELD", "iemocap": "iemocap/raw", "emorynlp": "emorynlp/raw"}
 
 
-def utterances(dataset: str, data_dir: Path) -> dict[str, tuple[list[str], list[str]]]:
-    corpus = read_corpus(dataset, data_dir / RAW[dataset])
+def split_texts(corpus: DialogueCorpus) -> dict[str, tuple[list[str], list[str]]]:
+    """Per split, the utterance texts and their labels, dialogues in order."""
     return {split: ([t.text for d in ds for t in d.turns], [t.label for d in ds for t in d.turns])
             for split, ds in corpus.splits.items()}
+
+
+def utterances(dataset: str, data_dir: Path) -> dict[str, tuple[list[str], list[str]]]:
+    return split_texts(read_corpus(dataset, data_dir / RAW[dataset]))
 
 
 def tfidf_lr(data: dict[str, tuple[list[str], list[str]]], seed: int) -> tuple[list[str], float]:

@@ -62,11 +62,16 @@ def dialogue_chunks(rows: list[dict], size: int) -> list[list[int]]:
     return chunks
 
 
-def token_counts(tokenizer: object, prompts: list[str], labels: tuple[str, ...], pack_tokens: int) -> tuple[int, int]:
-    """Tokens of the prompts alone, and those the label-scoring passes encode (prefix trees less cached chains)."""
-    sequences = candidate_sequences(tokenizer, prompts, labels)
-    trees = sum(len(pack.trie) - pack.cached for pack in pack_candidates(sequences, pack_tokens))
-    return sum(row[0][1] for row in sequences), trees
+def token_counts(tokenizer: object, prompts: list[str], chunks: list[list[int]], labels: tuple[str, ...],
+                 pack_tokens: int) -> tuple[int, int]:
+    """Tokens of the prompts alone, and those the label-scoring passes encode (prefix trees less cached chains),
+    chunk by chunk as the timed runs score them."""
+    prompt_tokens = tree_tokens = 0
+    for chunk in chunks:
+        sequences = candidate_sequences(tokenizer, [prompts[i] for i in chunk], labels)
+        prompt_tokens += sum(row[0][1] for row in sequences)
+        tree_tokens += sum(len(pack.trie) - pack.cached for pack in pack_candidates(sequences, pack_tokens))
+    return prompt_tokens, tree_tokens
 
 
 def run_modes(model: torch.nn.Module, tokenizer: object, prompts: list[str], labels: tuple[str, ...],
@@ -127,7 +132,8 @@ def main() -> None:
         f1_score = compute_erc_metrics(s_labels, gold, labels)["weighted_f1"]
         f1_gen = compute_erc_metrics(g_labels, gold, labels)["weighted_f1"]
         fallback = sum(not p.exact for p in predicted["generate"]) / n
-        prompt_tokens, tree_tokens = token_counts(tokenizer, prompts, labels, args.pack_tokens)
+        prompt_tokens, tree_tokens = token_counts(tokenizer, prompts, dialogue_chunks(rows, args.chunk), labels,
+                                                  args.pack_tokens)
         ratio = seconds["generate"] / seconds["score"]
         t_score, t_gen = seconds["score"], seconds["generate"]
         print(f"MELD test, {n} utterances, {'adapter ' + args.adapter if args.adapter else 'SmolLM2-135M zero-shot'}, "

@@ -402,9 +402,9 @@ class Report:
             return [(f"training, {name} prompt{window}, LoRA",
                      f"{m[f'{key}_tokens_per_second']:.1f} tokens/s ({m[f'{key}_seconds_per_step']:.2f} s/step, "
                      f"{m[f'{key}_tokens_per_row']:.0f} tokens/row)", f"{m[f'{key}_peak_rss_mb']:.0f}")
-                    for key, name, window in (("instructerc", "window", f" (w={_argument(record, '--window')})"),
+                    for key, name, window in (("instructerc", "window", f" (w={bench_argument(record, '--window')})"),
                                               ("plain", "plain", ""))]
-        limit = _argument(record, "--limit")
+        limit = bench_argument(record, "--limit")
         rows = []
         for dtype in ("float32", "bfloat16"):
             rows += [(f"inference, label scoring, {dtype} (first {limit} MELD test utterances, InstructERC prompt)",
@@ -535,7 +535,7 @@ def _changes(record: Record) -> str:
     return f" (uncommitted changes: {', '.join(f'`{c}`' for c in listed)})" if listed else " (uncommitted changes)"
 
 
-def _argument(record: Record, flag: str) -> str:
+def bench_argument(record: Record, flag: str) -> str:
     """The value of ``flag`` in a speed record's benchmark arguments."""
     arguments = record["settings"]["arguments"]
     return arguments[arguments.index(flag) + 1]
@@ -554,9 +554,9 @@ def render(results_dir: Path, output: Path, plot: Path) -> str:
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--results-dir", type=Path, default=DEFAULT_RESULTS)
-    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
-    parser.add_argument("--plot", type=Path, default=DEFAULT_PLOT)
+    parser.addbench_argument("--results-dir", type=Path, default=DEFAULT_RESULTS)
+    parser.addbench_argument("--output", type=Path, default=DEFAULT_OUTPUT)
+    parser.addbench_argument("--plot", type=Path, default=DEFAULT_PLOT)
     args = parser.parse_args(argv)
     render(args.results_dir, args.output, args.plot)
     print(f"wrote {args.output} and {args.plot} from {len(list(args.results_dir.glob('*.json')))} record(s)")

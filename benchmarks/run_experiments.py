@@ -46,7 +46,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from baselines import DEFAULT_DATA, RAW, tfidf_lr  # benchmarks/baselines.py, beside this script
+from baselines import DEFAULT_DATA, RAW, split_texts, tfidf_lr  # benchmarks/baselines.py, beside this script
+from render_results import BENCHES, bench_argument, load_records  # benchmarks/render_results.py
+from render_results import VARIANTS as TITLES
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_RESULTS = REPO / "benchmarks" / "results"
@@ -58,18 +60,15 @@ STATE_FILE = "trainer_state.json"
 
 GROUPS: tuple[str, ...] = ("baselines", "zero_shot", "ablation", "speed")
 DATASETS: tuple[str, ...] = tuple(RAW)
-#: Ablation variants: title and the ``examples/sft.py`` options on top of the recipe (the full method).
-VARIANTS: dict[str, tuple[str, list[str]]] = {
-    "plain": ("plain prompt (utterance only)",
-              ["--stage1_epochs", "0", "--stage2_tasks", "plain", "--use_demonstrations", "false"]),
-    "window": ("window prompt", ["--stage1_epochs", "0", "--stage2_tasks", "main", "--use_demonstrations", "false"]),
-    "window_demos": ("window + demonstrations",
-                     ["--stage1_epochs", "0", "--stage2_tasks", "main", "--use_demonstrations", "true"]),
-    "window_demos_aux": ("window + demonstrations + auxiliary tasks (InstructERC)",
-                         ["--stage1_tasks", "speaker", "--stage2_tasks", "main", "impact", "--impact_alpha", "0.1",
-                          "--use_demonstrations", "true"]),
+#: Ablation variants (titles: ``render_results.VARIANTS``): the ``examples/sft.py`` options on top of the recipe
+#: (the full method).
+VARIANTS: dict[str, list[str]] = {
+    "plain": ["--stage1_epochs", "0", "--stage2_tasks", "plain", "--use_demonstrations", "false"],
+    "window": ["--stage1_epochs", "0", "--stage2_tasks", "main", "--use_demonstrations", "false"],
+    "window_demos": ["--stage1_epochs", "0", "--stage2_tasks", "main", "--use_demonstrations", "true"],
+    "window_demos_aux": ["--stage1_tasks", "speaker", "--stage2_tasks", "main", "impact", "--impact_alpha", "0.1",
+                         "--use_demonstrations", "true"],
 }
-BENCHES: tuple[str, ...] = ("build", "retrieval", "training", "inference")
 BATCH = 4  # per_device_train_batch_size of the recipe, no accumulation
 EVALUATE = ["instructerc-hf", "evaluate"]
 NUMBER = r"[-+]?[\d,]*\.?\d+"  # thousands separators allowed
@@ -248,8 +247,7 @@ def baselines_experiment(args: argparse.Namespace, dataset: str) -> Experiment:
         from instructerc_hf.scoring import compute_erc_metrics
 
         corpus = read_corpus(dataset, raw_dir(args, dataset))
-        data = {split: ([t.text for d in ds for t in d.turns], [t.label for d in ds for t in d.turns])
-                for split, ds in corpus.splits.items()}
+        data = split_texts(corpus)
         labels = list(get_dataset_labels(dataset).labels)
         gold = data["test"][1]
         majority = Counter(data["train"][1]).most_common(1)[0][0]
@@ -306,7 +304,7 @@ def zero_shot_experiment(args: argparse.Namespace, dataset: str) -> Experiment:
 
 
 def ablation_settings(args: argparse.Namespace, variant: str, seed: int) -> dict[str, Any]:
-    return {"dataset": "meld", "variant": variant, "title": VARIANTS[variant][0], "seed": seed,
+    return {"dataset": "meld", "variant": variant, "title": TITLES[variant], "seed": seed,
             "fraction": args.fraction, "epochs": args.epochs, "stage1_epochs": args.stage1_epochs,
             "max_steps": args.max_steps, "window": args.window, "max_length": args.max_length,
             "eval_samples": args.eval_samples, "evals": args.evals, "test_limit": args.test_limit,
@@ -335,7 +333,7 @@ def instructerc_hf_cli() -> str:
 
 def sft_command(args: argparse.Namespace, variant: str, seed: int, data: Path, out: Path) -> list[str]:
     """``examples/sft.py`` on the CPU recipe with the variant's options, the seed and the sizes."""
-    command = [sys.executable, "examples/sft.py", "--config", rel(RECIPE), *VARIANTS[variant][1],
+    command = [sys.executable, "examples/sft.py", "--config", rel(RECIPE), *VARIANTS[variant],
                "--dataset_path", rel(data), "--window", str(args.window), "--fraction", args.fraction,
                "--max_length", str(args.max_length), "--max_eval_samples", str(args.eval_samples),
                "--num_train_epochs", str(args.epochs), "--eval_steps", str(1 / args.evals),
@@ -349,9 +347,8 @@ def sft_command(args: argparse.Namespace, variant: str, seed: int, data: Path, o
     return command
 
 
-def stage_training(folder: Path, batch: int) -> dict[str, float]:
-    """Training seconds without evaluation, rows seen, tokens and evaluations of one stage's ``trainer_state.json``."""
-    state = json.loads((folder / STATE_FILE).read_text())
+def stage_training(state: dict[str, Any], batch: int) -> dict[str, float]:
+    """Training seconds without evaluation, rows seen, tokens and evaluations of one stage's trainer state."""
     history = state["log_history"]
     runtime = next(e["train_runtime"] for e in reversed(history) if "train_runtime" in e)
     evals = [e for e in history if "eval_runtime" in e]
@@ -361,15 +358,15 @@ def stage_training(folder: Path, batch: int) -> dict[str, float]:
             "steps": state["global_step"]}
 
 
-def training_figures(out: Path) -> dict[str, Any]:
-    """What the runs' files say about training: rows per stage, time, throughput and the validation history."""
-    summary = json.loads((out / SUMMARY_FILE).read_text())
+def training_figures(out: Path, summary: dict[str, Any]) -> dict[str, Any]:
+    """What the run's files (``summary``: its training summary) say about training: rows per stage, time, throughput
+    and the validation history."""
     training = summary["arguments"]["training"]
     batch = training["per_device_train_batch_size"] * training["gradient_accumulation_steps"]
-    folders = [f for f in (out / "stage1", out) if (f / STATE_FILE).is_file()]
-    stages = [stage_training(f, batch) for f in folders]
+    states = {f: json.loads((f / STATE_FILE).read_text()) for f in (out / "stage1", out) if (f / STATE_FILE).is_file()}
+    stages = [stage_training(state, batch) for state in states.values()]
     totals = {k: sum(s[k] for s in stages) for k in stages[0]}
-    state = json.loads((out / STATE_FILE).read_text())
+    state = states[out]
     return {
         "rows": [s["rows"] for s in summary["stages"] if not s.get("skipped")],
         **{k: round(v, 1) for k, v in totals.items()},
@@ -410,7 +407,7 @@ def ablation_experiment(args: argparse.Namespace, variant: str, seed: int) -> Ex
         validation = {k.removeprefix("eval_"): v for k, v in summary["eval_metrics"].items()}
         return {
             "metrics": {"test": slim_metrics(test), "validation": slim_metrics(validation),
-                        "training": training_figures(out)},
+                        "training": training_figures(out, summary)},
             "steps": steps, "adapter": rel(out), "reused_adapter": reused, "test_ids": [f"{p['dialogue_id']}/{p['turn']}" for p in ids],
         }
 
@@ -554,10 +551,15 @@ def plan_training_tokens(args: argparse.Namespace, variant: str, tokens: dict[st
     return total
 
 
+def calibration_run(calibration: dict[str, dict[str, Any]], variant: str) -> dict[str, Any] | None:
+    """The first (by name) ablation record of ``variant`` among the calibration records."""
+    return next((r for n, r in sorted(calibration.items()) if n.startswith(f"ablation-{variant}-")), None)
+
+
 def demonstration_tokens(calibration: dict[str, dict[str, Any]]) -> float:
     """Tokens a demonstration adds to a row: the calibration's window_demos minus window tokens per row."""
     def per_row(variant: str) -> float | None:
-        record = next((r for n, r in sorted(calibration.items()) if n.startswith(f"ablation-{variant}-")), None)
+        record = calibration_run(calibration, variant)
         training = record["metrics"]["training"] if record else None
         return training["tokens"] / training["rows_seen"] if training and training["rows_seen"] else None
 
@@ -574,8 +576,7 @@ def estimate_seconds(args: argparse.Namespace, experiment: Experiment, calibrati
     """
     settings = experiment.settings
     if experiment.group == "ablation":
-        record = next((r for n, r in sorted(calibration.items()) if n.startswith(f"ablation-{settings['variant']}-")),
-                      None)
+        record = calibration_run(calibration, settings["variant"])
         if record is None:
             return None
         training = record["metrics"]["training"]
@@ -600,21 +601,16 @@ def estimate_seconds(args: argparse.Namespace, experiment: Experiment, calibrati
         return None
     scale = 1.0
     if experiment.name == "speed-inference":
-        scale = args.speed_limit / _option(record, "--limit")
+        scale = args.speed_limit / float(bench_argument(record, "--limit"))
     elif experiment.name == "speed-training":
-        scale = args.speed_steps / _option(record, "--steps")
+        scale = args.speed_steps / float(bench_argument(record, "--steps"))
     return record["wall_seconds"] * scale
-
-
-def _option(record: dict[str, Any], flag: str) -> float:
-    arguments = record["settings"]["arguments"]
-    return float(arguments[arguments.index(flag) + 1])
 
 
 def print_estimate(args: argparse.Namespace, experiments: list[Experiment]) -> None:
     """Print the estimated CPU time of every experiment of the plan and the total."""
     source = args.calibration or args.results_dir
-    calibration = {p.stem: json.loads(p.read_text()) for p in sorted(source.glob("*.json"))}
+    calibration = load_records(source)
     sizes: dict[str, Any] = meld_sizes(args)
     sizes["tokens"], sizes["rows"] = plan_tokens(args)
     sizes["demonstration"] = demonstration_tokens(calibration)
