@@ -205,7 +205,7 @@ class ERCTaskArguments:
             check_task(task)
         if not self.stage2_tasks:
             raise ValueError("stage2_tasks is empty")
-        if self.evaluated_task is None:
+        if not any(task in self.stage2_tasks for task in EMOTION_TASKS):
             raise ValueError(f"stage2_tasks must contain one of {list(EMOTION_TASKS)}, got {self.stage2_tasks}")
         if len(set(self.stage1_tasks)) != len(self.stage1_tasks) or len(set(self.stage2_tasks)) != len(
             self.stage2_tasks
@@ -219,9 +219,9 @@ class ERCTaskArguments:
             raise ValueError(f"global_batch_size must be >= 1, got {self.global_batch_size}")
 
     @property
-    def evaluated_task(self) -> str | None:
-        """The emotion task of stage 2 that label scoring evaluates."""
-        return next((t for t in EMOTION_TASKS if t in self.stage2_tasks), None)
+    def evaluated_task(self) -> str:
+        """The emotion task of stage 2 that label scoring evaluates (``__post_init__`` ensures there is one)."""
+        return next(t for t in EMOTION_TASKS if t in self.stage2_tasks)
 
     @property
     def has_stage1(self) -> bool:

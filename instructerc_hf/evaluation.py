@@ -100,6 +100,7 @@ def load_split(dataset: str, config: str, split: str, limit: int | None = None) 
 def evaluate_adapter(args: EvaluateArguments) -> dict[str, Any]:
     """Predict every row of the split, then write metrics.json, predictions.jsonl and confusion_matrix.png."""
     from .builders import label_strings
+    from .retrieval import demonstration_labels
 
     data = load_split(args.dataset, args.config, args.split, args.limit)
     model, tokenizer, erc = load_adapter(args.model, base_model=args.base_model, dtype=args.dtype)
@@ -109,9 +110,7 @@ def evaluate_adapter(args: EvaluateArguments) -> dict[str, Any]:
     mode = args.mode  # checked in __post_init__
     predictions = predict(model, tokenizer, data["prompt"], erc.labels, mode, **args.options())  # type: ignore[arg-type]
     seconds = time.perf_counter() - start
-    demonstrations = data["demonstration_label"] if "demonstration_label" in data.column_names else None
-    if demonstrations is not None and any(d is None for d in demonstrations):
-        demonstrations = None  # rows of other tasks have none: the copy rate would be undefined
+    demonstrations = demonstration_labels(data)  # None when rows of other tasks have none
     metrics = compute_erc_metrics(
         [p.label for p in predictions], gold, erc.labels,
         fallback_count=sum(not p.exact for p in predictions), demonstration_labels=demonstrations,

@@ -53,6 +53,14 @@ BALANCES: tuple[str, ...] = ("per_label_cap", "none")
 MODES: tuple[str, ...] = ("train", "inference")
 #: The columns :func:`add_demonstrations` adds (``None`` on rows without a demonstration).
 DEMONSTRATION_COLUMNS: tuple[str, ...] = ("demonstration_text", "demonstration_label", "demonstration_score")
+
+
+def demonstration_labels(rows: Dataset) -> list[str] | None:
+    """The ``demonstration_label`` of every row, or ``None`` when a row has none (then a copy rate is undefined)."""
+    if "demonstration_label" not in rows.column_names:
+        return None
+    labels = list(rows["demonstration_label"])
+    return None if None in labels else labels
 CACHE_VERSION = "instructerc-hf-embeddings-v1"
 #: The domain base saved beside an adapter trained with demonstrations: one JSON object per entry.
 DOMAIN_BASE_NAME = "domain_base.jsonl"

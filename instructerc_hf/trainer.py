@@ -230,7 +230,6 @@ class InstructERCTrainer(SFTTrainer):
         """Trainer's loop, plus the label metrics (before ``evaluate`` logs them and calls the callbacks)."""
         output = super().evaluation_loop(dataloader, description, prediction_loss_only, ignore_keys, metric_key_prefix)
         if self._score_labels_now and output.metrics is not None:
-            self._score_labels_now = False
             output.metrics.update({f"{metric_key_prefix}_{k}": v for k, v in self.label_metrics().items()})
         return output
 

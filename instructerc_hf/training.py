@@ -306,11 +306,9 @@ def prepare_parts(
 ) -> tuple[dict[str, TaskSplits], DomainBase | None]:
     """Every task's rows, loaded once, and the domain base their demonstrations come from (``None`` without)."""
     names = dict.fromkeys(task for stage in tasks.stages() for task in stage)
-    if not retrieval.use_demonstrations:
-        return {task: prepare_task(data, task, tokenizer, max_length) for task in names}, None
-    demonstrate = Demonstrator(retrieval, prompts)
+    demonstrate = Demonstrator(retrieval, prompts) if retrieval.use_demonstrations else None
     parts = {task: prepare_task(data, task, tokenizer, max_length, demonstrate) for task in names}
-    return parts, demonstrate.base
+    return parts, demonstrate.base if demonstrate is not None else None
 
 
 def erc_model_config(
@@ -336,7 +334,7 @@ def card_data(config: ERCModelConfig, data: ERCDataArguments, training: SFTConfi
         DatasetSplit(data.dataset, repo, repo_config_name(data.dataset, task, data.space), "train", len(part.train))
         for task, part in parts.items()
     ]
-    evaluated = tasks.evaluated_task or "main"
+    evaluated = tasks.evaluated_task
     validation = DatasetSplit(data.dataset, repo, repo_config_name(data.dataset, evaluated, data.space), "validation",
                               len(parts[evaluated].validation))
     model_id = training.hub_model_id or Path(str(training.output_dir)).name
@@ -382,7 +380,7 @@ def train(
     if tasks.has_stage1 and stage_finished(adapter):  # stage 2 continues the stage-1 adapter
         model = PeftModel.from_pretrained(base_model, str(adapter), is_trainable=True)
         peft_config = None
-    evaluated = parts[tasks.evaluated_task or "main"] if training.eval_strategy != "no" else None
+    evaluated = parts[tasks.evaluated_task] if training.eval_strategy != "no" else None
     callbacks: list[TrainerCallback] = [ModelCardCallback(card, validation)]
     if tasks.early_stopping_patience is not None:
         callbacks.append(EarlyStoppingCallback(tasks.early_stopping_patience))

@@ -323,15 +323,13 @@ def stage_dataset(parts: Sequence[TaskSplits], split: str, tasks: ERCTaskArgumen
 
 def label_eval_set(part: TaskSplits, prompt_config: PromptConfig, pack_tokens: int) -> LabelEvalSet:
     """The validation prompts and gold labels of an emotion task, for label-scoring evaluation."""
+    from .retrieval import demonstration_labels
+
     validation = part.validation
-    demonstrations = None
-    if "demonstration_label" in validation.column_names:
-        demonstrations = list(validation["demonstration_label"])
-        demonstrations = None if None in demonstrations else demonstrations
     return LabelEvalSet(
         prompts=list(validation["prompt"]),
         references=label_strings(validation),
         labels=prompt_config.labels,
-        demonstration_labels=demonstrations,
+        demonstration_labels=demonstration_labels(validation),
         pack_tokens=pack_tokens,
     )
