@@ -693,15 +693,17 @@ def demonstrate_splits(
     prompt_config: PromptConfig,
     retrieval_config: RetrievalConfig | None = None,
     train_split: str = "train",
+    base: DomainBase | None = None,
 ) -> dict[str, Dataset]:
-    """Build the domain base from ``splits[train_split]``, then add demonstrations to every split.
+    """Build the domain base from ``splits[train_split]`` (unless ``base`` is given), then add demonstrations to every
+    split.
 
     The train split is processed in ``train`` mode, every other split in ``inference`` mode (so inference-time
     same-label pairing, which needs explicit labels, is refused here).
     """
     if train_split not in splits:
         raise KeyError(f"no {train_split!r} split to build the domain base from; splits: {list(splits)}")
-    base = DomainBase.from_rows(splits[train_split], retrieval_config)
+    base = base if base is not None else DomainBase.from_rows(splits[train_split], retrieval_config)
     retriever = DemonstrationRetriever(retrieval_config).fit(base)
     return {
         name: add_demonstrations(ds, retriever, prompt_config, "train" if name == train_split else "inference")

@@ -299,14 +299,12 @@ class Demonstrator:
         self.base: DomainBase | None = None
 
     def __call__(self, base: Dataset, train: Dataset, validation: Dataset) -> tuple[Dataset, Dataset]:
-        from .retrieval import DemonstrationRetriever, DomainBase, add_demonstrations
+        from .retrieval import DomainBase, demonstrate_splits
 
         self.base = DomainBase.from_rows(base, self.config)
-        retriever = DemonstrationRetriever(self.config).fit(self.base)
-        return (
-            add_demonstrations(train, retriever, self.prompt_config, "train"),
-            add_demonstrations(validation, retriever, self.prompt_config, "inference"),
-        )
+        out = demonstrate_splits({"train": train, "validation": validation}, self.prompt_config, self.config,
+                                 base=self.base)
+        return out["train"], out["validation"]
 
 
 def with_loss_weight(dataset: Dataset, weight: float) -> Dataset:
