@@ -21,7 +21,7 @@ from typing import Any
 import datasets
 
 from .labels import DATASET_NAMES, LABEL_SPACES, LabelSpace, get_dataset_labels
-from .mixing import MixStrategy, mix_rows, subsample
+from .mixing import MixStrategy, sample_training_rows
 from .prompts import PromptConfig
 from .readers import read_corpus
 from .records import SPLITS, DialogueCorpus
@@ -162,8 +162,7 @@ class InstructERCBuilder(datasets.GeneratorBasedBuilder):
         }
         if split != "train":
             return [row for rows in parts.values() for row in rows]
-        rows = mix_rows(parts, self.config.mix, self.config.seed, self.config.ratios)
-        return subsample(rows, self.config.fraction, self.config.seed)
+        return sample_training_rows(parts, self.config.mix, self.config.fraction, self.config.seed, self.config.ratios)
 
     def _generate_examples(self, split: str) -> Iterator[tuple[int, dict[str, Any]]]:  # type: ignore[override]
         yield from enumerate(self.split_rows(split))

@@ -18,6 +18,7 @@ import torch
 from trl import ModelConfig, SFTConfig, TrlParser
 
 from .builders import BUILD_TARGETS, UNIFIED
+from .inference import DEFAULT_PACK_TOKENS
 from .labels import DATASET_NAMES, LABEL_SPACES, LabelSpace
 from .mixing import MIX_STRATEGIES, parse_fraction
 from .prompts import DEFAULT_WINDOW, DEMONSTRATION_POSITIONS, PromptConfig
@@ -195,7 +196,7 @@ class ERCTaskArguments:
         default=True,
         metadata={"help": "Evaluate weighted F1 etc. by label scoring on the validation split (eval_weighted_f1)."},
     )
-    eval_pack_tokens: int = field(default=2048, metadata={"help": "Tokens per label-scoring forward pass."})
+    eval_pack_tokens: int = field(default=DEFAULT_PACK_TOKENS, metadata={"help": "Tokens per label-scoring forward pass."})
     early_stopping_patience: int | None = field(
         default=None, metadata={"help": "Stop after this many evaluations without improvement of the metric."}
     )
@@ -271,11 +272,7 @@ class ERCRetrievalArguments:
     retrieval_progress: bool = field(default=True, metadata={"help": "Show retrieval progress bars."})
 
     def __post_init__(self) -> None:
-        if self.demonstration_position not in DEMONSTRATION_POSITIONS:
-            raise ValueError(
-                f"demonstration_position must be one of {list(DEMONSTRATION_POSITIONS)}, "
-                f"got {self.demonstration_position!r}"
-            )
+        PromptConfig(labels=(), **self.prompt_kwargs())  # validates the position and the wording
         if self.use_demonstrations:
             self.retrieval_config()  # validates
 
@@ -283,9 +280,9 @@ class ERCRetrievalArguments:
         """The ``RetrievalConfig`` these arguments describe."""
         return RetrievalConfig(**{f.name: getattr(self, RETRIEVAL_PREFIX + f.name) for f in fields(RetrievalConfig)})
 
-    def prompt_kwargs(self) -> dict[str, str]:
+    def prompt_kwargs(self) -> dict[str, Any]:
         """``PromptConfig`` keyword arguments for the demonstration wording and placement."""
-        kwargs = {"demonstration_position": self.demonstration_position}
+        kwargs: dict[str, Any] = {"demonstration_position": self.demonstration_position}
         if self.demonstration_template is not None:
             kwargs["demonstration_template"] = self.demonstration_template
         return kwargs

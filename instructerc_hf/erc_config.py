@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .hub import model_file
 from .labels import LabelSpace
 from .prompts import PromptConfig
 
@@ -57,11 +58,7 @@ class ERCModelConfig:
     @classmethod
     def from_pretrained(cls, model_dir: str | Path) -> ERCModelConfig:
         """Read ``instructerc_config.json`` from a local adapter folder or a Hub repo id."""
-        path = Path(model_dir) / CONFIG_NAME
-        if not path.is_file():
-            if Path(model_dir).exists():
-                raise FileNotFoundError(f"{model_dir} has no {CONFIG_NAME}: it was not trained with instructerc_hf")
-            from huggingface_hub import hf_hub_download
-
-            path = Path(hf_hub_download(str(model_dir), CONFIG_NAME))
+        path = model_file(model_dir, CONFIG_NAME)
+        if path is None:
+            raise FileNotFoundError(f"{model_dir} has no {CONFIG_NAME}: it was not trained with instructerc_hf")
         return cls.from_dict(json.loads(path.read_text(encoding="utf-8")))

@@ -76,3 +76,14 @@ def mix_rows(
 def subsample(rows: Sequence[T], fraction: float, seed: int) -> list[T]:
     """A seeded low-resource subset of ``rows``."""
     return [rows[i] for i in fraction_indices(len(rows), fraction, seed)]
+
+
+def sample_training_rows(
+    parts: Mapping[str, Sequence[T]],
+    strategy: MixStrategy,
+    fraction: float,
+    seed: int,
+    ratios: Mapping[str, float] | None = None,
+) -> list[T]:
+    """A training split's rows as a build keeps them: mixed by ``strategy``, then the low-resource ``fraction``."""
+    return subsample(mix_rows(parts, strategy, seed, ratios), fraction, seed)

@@ -99,6 +99,11 @@ def history(turns: Sequence[Turn]) -> str:
     return "".join(HISTORY_TURN.format(speaker=t.speaker_id, text=t.text) for t in turns)
 
 
+def history_window(turns: Sequence[Turn], index: int, window: int, include_current: bool = True) -> Sequence[Turn]:
+    """The ``window`` turns before ``turns[index]``, and that turn itself when ``include_current``."""
+    return turns[max(0, index - window) : index + 1 if include_current else index]
+
+
 def label_statement(turn: Turn, config: PromptConfig) -> str:
     return LABEL_STATEMENT.format(speaker=turn.speaker_id, text=turn.text, labels=config.label_text)
 
@@ -122,13 +127,10 @@ def with_demonstration(prompt: str, demonstration: str, config: PromptConfig) ->
     return prompt[:cut] + demonstration.strip() + " " + prompt[cut:]
 
 
-def main_prompt(turns: Sequence[Turn], index: int, config: PromptConfig, window: int | None = None) -> str:
-    """The emotion-recognition prompt for ``turns[index]``; never shows a later turn.
-
-    ``window`` overrides ``config.window`` (used to shorten the history to fit a length budget).
-    """
-    size = config.window if window is None else window
-    return INSTRUCTION + history(turns[max(0, index - size) : index + 1]) + label_statement(turns[index], config)
+def main_prompt(turns: Sequence[Turn], index: int, config: PromptConfig) -> str:
+    """The emotion-recognition prompt for ``turns[index]``; never shows a later turn."""
+    block = history(history_window(turns, index, config.window))
+    return INSTRUCTION + block + label_statement(turns[index], config)
 
 
 def impact_prompt(turns: Sequence[Turn], index: int, config: PromptConfig) -> str:
@@ -138,7 +140,7 @@ def impact_prompt(turns: Sequence[Turn], index: int, config: PromptConfig) -> st
     """
     if index == 0:
         return main_prompt(turns, 0, config)
-    block = history(turns[max(0, index - config.window) : index])
+    block = history(history_window(turns, index, config.window, include_current=False))
     speaker = turns[index].speaker_id
     return INSTRUCTION + block + IMPACT_STATEMENT.format(speaker=speaker, labels=config.label_text)
 

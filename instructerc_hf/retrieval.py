@@ -31,6 +31,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from .erc_config import ERCModelConfig
+from .hub import model_file
 from .labels import LabelSpace
 from .modeling import cache_root
 from .prompts import PromptConfig, demonstration_text, with_demonstration
@@ -717,17 +718,9 @@ def domain_base_file(model_dir: str | Path) -> Path:
     Raises:
         DomainBaseNotFoundError: the folder or repo has none (or, offline, it is not in the Hub cache).
     """
-    path = Path(model_dir) / DOMAIN_BASE_NAME
-    if path.is_file():
+    path = model_file(model_dir, DOMAIN_BASE_NAME)
+    if path is not None:
         return path
-    if not Path(model_dir).exists():
-        from huggingface_hub import hf_hub_download
-        from huggingface_hub.errors import EntryNotFoundError
-
-        try:
-            return Path(hf_hub_download(str(model_dir), DOMAIN_BASE_NAME))
-        except EntryNotFoundError:
-            pass
     raise DomainBaseNotFoundError(f"{model_dir} has no {DOMAIN_BASE_NAME}")
 
 

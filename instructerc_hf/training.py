@@ -166,8 +166,14 @@ def check_target_modules(model: PreTrainedModel, peft_config: PeftConfig | None,
         )
 
 
-def load_base_model(path: str, model_args: ModelConfig, training: SFTConfig) -> PreTrainedModel:
-    """The base causal LM with the dtype, attention and quantization of ``model_args``, placed as TRL places it."""
+def load_base_model(
+    path: str, model_args: ModelConfig, training: SFTConfig, peft_config: PeftConfig | None
+) -> PreTrainedModel:
+    """The base causal LM with the dtype, attention and quantization of ``model_args``, placed as TRL places it.
+
+    Raises:
+        TargetModulesError: it lacks a module ``peft_config`` targets.
+    """
     kwargs: dict[str, Any] = {
         "revision": model_args.model_revision,
         "trust_remote_code": training.trust_remote_code,
@@ -179,7 +185,9 @@ def load_base_model(path: str, model_args: ModelConfig, training: SFTConfig) -> 
         kwargs.update(quantization_config=quantization, device_map={"": PartialState().local_process_index})
     elif training.distributed_state.distributed_type != DistributedType.NO:
         kwargs["device_map"] = None  # the Trainer places (and shards) the model
-    return create_model_from_path(path, **kwargs)
+    model = create_model_from_path(path, **kwargs)
+    check_target_modules(model, peft_config, path)
+    return model
 
 
 # --- resuming --------------------------------------------------------------------------------------------------------
@@ -362,8 +370,7 @@ def train(
     stage1_resume, stage2_resume, run_stage1 = resume_points(training, tasks.has_stage1)
     adapter = output / STAGE1_DIR
     if run_stage1:
-        base_model = load_base_model(base, model_args, training)
-        check_target_modules(base_model, peft_config, base)
+        base_model = load_base_model(base, model_args, training, peft_config)
         stage1, result = run_stage(base_model, stage_arguments(training, tasks, adapter), tokenizer,
                                    [parts[t] for t in tasks.stage1_tasks], tasks, peft_config, stage1_resume)
         summary.stages.append(result)
@@ -374,8 +381,7 @@ def train(
 
     config = erc_model_config(data, tasks, retrieval, model_args, prompts)
     card, validation = card_data(config, data, training, parts, tasks)
-    base_model = load_base_model(base, model_args, training)
-    check_target_modules(base_model, peft_config, base)
+    base_model = load_base_model(base, model_args, training, peft_config)
     model: PreTrainedModel | PeftModel = base_model
     if tasks.has_stage1 and stage_finished(adapter):  # stage 2 continues the stage-1 adapter
         model = PeftModel.from_pretrained(base_model, str(adapter), is_trainable=True)

@@ -25,8 +25,8 @@ from transformers import PreTrainedTokenizerBase
 from .builders import InstructERCBuilder, config_name, label_strings
 from .config import ERCDataArguments, ERCRetrievalArguments, ERCTaskArguments
 from .dataset_export import parse_raw_dirs, repo_config_name
-from .mixing import MixStrategy, mix_rows, subsample
-from .prompts import PromptConfig, history
+from .mixing import MixStrategy, sample_training_rows
+from .prompts import PromptConfig, history, history_window
 from .records import Turn
 from .trainer import LOSS_WEIGHT, LabelEvalSet
 
@@ -110,8 +110,8 @@ def training_indices(dataset: Dataset, data: ERCDataArguments) -> list[int]:
     parts: dict[str, list[int]] = {}
     for index, name in enumerate(dataset["dataset"]):
         parts.setdefault(name, []).append(index)
-    mixed = mix_rows(parts, cast(MixStrategy, data.mix), data.sampling_seed, data.ratios())
-    return subsample(mixed, data.fraction_value, data.sampling_seed)
+    return sample_training_rows(parts, cast(MixStrategy, data.mix), data.fraction_value, data.sampling_seed,
+                                data.ratios())
 
 
 def _first(dataset: Dataset, count: int | None) -> Dataset:
@@ -132,6 +132,11 @@ def dialogue_turns(dataset: Dataset) -> dict[DialogueKey, list[Turn]]:
     return out
 
 
+def split_turns(dataset: Dataset, task: str) -> dict[DialogueKey, list[Turn]]:
+    """The dialogues :func:`fit_prompts` re-windows ``task``'s prompts from: none for tasks without history."""
+    return dialogue_turns(dataset) if task in MIN_WINDOW else {}
+
+
 # --- fitting prompts to max_length -----------------------------------------------------------------------------------
 
 
@@ -146,8 +151,7 @@ def sequence_lengths(
 
 def history_block(turns: Sequence[Turn], index: int, task: str, window: int) -> str:
     """The history block of ``task``'s prompt for turn ``index`` with ``window`` previous turns."""
-    end = index + 1 if task == "main" or index == 0 else index
-    return history(turns[max(0, index - window) : end])
+    return history(history_window(turns, index, window, include_current=task == "main" or index == 0))
 
 
 def _history_start(prompt: str, block: str) -> int:
@@ -197,8 +201,9 @@ def fit_prompts(
 ) -> tuple[Dataset, FitReport]:
     """Shorten the history of over-long main / impact prompts until ``prompt + completion + EOS <= max_length``.
 
-    ``turns`` are the dialogues of the full split (:func:`dialogue_turns`); ``window`` is the one the prompts were
-    built with. Every main / impact prompt is checked to hold that window's history, even with ``max_length=None``.
+    ``turns`` are the dialogues of the full split (:func:`dialogue_turns`; only main / impact rows read them);
+    ``window`` is the one the prompts were built with. Every main / impact prompt is checked to hold that window's
+    history, even with ``max_length=None``.
 
     Raises:
         HistoryMismatchError: a main / impact prompt does not hold the history its window predicts.
@@ -207,8 +212,8 @@ def fit_prompts(
     report = FitReport(rows=len(dataset))
     columns = dataset.select_columns(["prompt", "completion", "task", "dataset", "dialogue_id", "turn"]).to_dict()
     keys = [(d, str(i)) for d, i in zip(columns["dataset"], columns["dialogue_id"], strict=True)]
-    rows = _FitRows(columns["prompt"], columns["completion"], columns["task"], columns["turn"],
-                    [turns[key] for key in keys], window)
+    dialogues = [turns[key] if task in MIN_WINDOW else [] for key, task in zip(keys, columns["task"], strict=True)]
+    rows = _FitRows(columns["prompt"], columns["completion"], columns["task"], columns["turn"], dialogues, window)
     for i, task in enumerate(rows.tasks):
         if task in MIN_WINDOW:
             rows.rewindowed(i, window)  # raises HistoryMismatchError
@@ -278,9 +283,9 @@ def prepare_task(
     validation = _first(splits["validation"], data.max_eval_samples)
     if demonstrate is not None and task == "main":
         train, validation = demonstrate(sampled, train, validation)
-    train, train_fit = fit_prompts(train, tokenizer, max_length, dialogue_turns(splits["train"]), data.window)
+    train, train_fit = fit_prompts(train, tokenizer, max_length, split_turns(splits["train"], task), data.window)
     validation, validation_fit = fit_prompts(
-        validation, tokenizer, max_length, dialogue_turns(splits["validation"]), data.window
+        validation, tokenizer, max_length, split_turns(splits["validation"], task), data.window
     )
     return TaskSplits(task, train, validation, {"train": train_fit, "validation": validation_fit})
 

@@ -93,7 +93,11 @@ def test_bfloat16_scores_are_close_to_float32(tmp_path: Path) -> None:
     got = label_log_likelihoods(half, tokenizer, PROMPTS, MELD_LABELS, pack_tokens=40, progress=False)
     want = reference_log_likelihoods(full, tokenizer, PROMPTS, MELD_LABELS)
     torch.testing.assert_close(got, want, atol=0.15, rtol=0.01)
-    assert got.argmax(-1).tolist() == want.argmax(-1).tolist()
+    # the best label may change only where float32 has a near tie, within twice bfloat16's largest error
+    error = (got - want).abs().max()
+    best, best_half = want.argmax(-1), got.argmax(-1)
+    gaps = want.gather(-1, best[:, None]) - want.gather(-1, best_half[:, None])
+    assert (gaps.squeeze(-1)[best != best_half] <= 2 * error).all()
 
 
 def test_multi_token_labels_that_prefix_each_other(loaded: tuple) -> None:
