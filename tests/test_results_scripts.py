@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -98,6 +99,22 @@ def test_shortfall_is_measured_on_the_same_test_utterances(render: Any, tmp_path
     assert "for 1 epoch(s) (speaker stage: 1), 25 optimizer steps in all" in text
     assert "fitted on all 1234 training utterances" in text
     assert "| 60.00 ± 14.14 | 25.00 ± 0.00 | 60.00 ± 14.14 |" in text  # copy rate, label accuracy, validation
+    assert ("- **Copying.** It predicts the retrieved demonstration's label on 60.00 ± 14.14% of the test utterances, "
+            "and that label is the gold one on 25.00 ± 0.00% of them") in text
+    assert "The best variant" not in text  # the full variant is the only one, so it is the best
+
+
+def test_a_better_variant_than_the_full_one_is_compared_too(render: Any, tmp_path: Path) -> None:
+    tfidf = GOLD[:4] + ["joy" if g != "joy" else "sadness" for g in GOLD[4:]]
+    text = run(render, tmp_path, baseline(tfidf), ablation("window_demos_aux", 42, 30.0, copy=1.0),
+               ablation("plain", 42, 45.0), ablation("plain", 43, 47.0))
+    assert "InstructERC with SmolLM2-135M (window + demonstrations + auxiliary tasks (InstructERC), 1 seed(s)) " \
+        "reaches a test weighted F1 of 30.00 against 100.00" in text
+    assert ("The best variant, plain prompt (utterance only) (2 seed(s)), reaches a test weighted F1 of 46.00 ± 1.41 "
+            "against 100.00 for TF-IDF + LR on the same 4 test utterances (on the whole test split it scores 55.50): "
+            "it **falls short of TF-IDF + LR by 54.00 points**") in text
+    reasons = text.split("Why, from the records:")[1].split("## ")[0]
+    assert "- **Copying.** It predicts the retrieved demonstration's label on 100.00% of the test utterances" in reasons
 
 
 def test_beats_baseline_and_cites_every_command(render: Any, tmp_path: Path) -> None:
@@ -175,3 +192,15 @@ def test_copying_is_called_out_only_when_the_copy_rate_is_high(render: Any, tmp_
     assert "**window + demonstrations copies the demonstration's label** (mean test copy rate at least 90%)" in copier
     mixed = run(render, tmp_path / "b", baseline(GOLD), ablation("window_demos", 42, 20.0, copy=0.5))
     assert "copies the demonstration's label" not in mixed
+
+
+def test_the_scripts_run_from_the_command_line(tmp_path: Path) -> None:
+    results = write(tmp_path / "results", baseline(GOLD), ablation("plain", 42, 40.0))
+    output, plot = tmp_path / "docs" / "RESULTS.md", tmp_path / "docs" / "results.png"
+    done = subprocess.run([sys.executable, str(SCRIPT), "--results-dir", str(results), "--output", str(output),
+                           "--plot", str(plot)], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == f"wrote {output} and {plot} from 2 record(s)"
+    assert "| plain prompt (utterance only) | 42 [2] |" in output.read_text()
+    driver = subprocess.run([sys.executable, str(SCRIPT.parent / "run_experiments.py"), "--help"],
+                            capture_output=True, text=True, check=True)
+    assert "--test-limit" in driver.stdout and "--estimate" in driver.stdout
