@@ -476,14 +476,18 @@ class Report:
                  "trained on a fraction of MELD train in a few CPU hours. Test weighted F1.", "",
                  "| dataset | paper: InstructERC, Llama-2-7B (published) | ours: InstructERC, SmolLM2-135M, CPU | "
                  "TF-IDF + LR | majority class |", "|---|---|---|---|---|"]
-        compared = self.compared_runs()
+        shown = [self.compared_runs(), self.best_runs()]
+        if shown[0] is not None and shown[1] is not None and shown[0][0] == shown[1][0]:
+            shown.pop()
         for dataset, name in DATASETS.items():
             ours = NOT_RUN if dataset == "meld" else "not trained at this scale"
-            if dataset == "meld" and compared is not None:
-                variant, runs = compared
-                ours = (f"{fmt_mean_std([r['metrics']['test']['weighted_f1'] for r in runs])} ({VARIANTS[variant]}, "
-                        f"first {runs[0]['metrics']['test']['num_examples']} test utterances) "
-                        f"{''.join(self.cite(r) for r in runs)}")
+            if dataset == "meld" and shown[0] is not None:
+                ours = "; best variant: ".join(
+                    f"{fmt_mean_std([r['metrics']['test']['weighted_f1'] for r in runs])} ({VARIANTS[variant]}, "
+                    f"first {runs[0]['metrics']['test']['num_examples']} test utterances) "
+                    f"{''.join(self.cite(r) for r in runs)}"
+                    for variant, runs in (item for item in shown if item is not None)
+                )
             baseline = self.baselines.get(dataset)
             cells = [f"{baseline['metrics'][m]['weighted_f1']:.2f} {self.cite(baseline)}" if baseline else NOT_RUN
                      for m in ("tfidf_lr", "majority")]

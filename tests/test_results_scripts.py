@@ -113,6 +113,8 @@ def test_a_better_variant_than_the_full_one_is_compared_too(render: Any, tmp_pat
     assert ("The best variant, plain prompt (utterance only) (2 seed(s)), reaches a test weighted F1 of 46.00 ± 1.41 "
             "against 100.00 for TF-IDF + LR on the same 4 test utterances (on the whole test split it scores 55.50): "
             "it **falls short of TF-IDF + LR by 54.00 points**") in text
+    assert ("| MELD | 69.15 | 30.00 (window + demonstrations + auxiliary tasks (InstructERC), first 4 test utterances) "
+            "[4]; best variant: 46.00 ± 1.41 (plain prompt (utterance only), first 4 test utterances) [2][3] |") in text
     reasons = text.split("Why, from the records:")[1].split("## ")[0]
     assert "- **Copying.** It predicts the retrieved demonstration's label on 100.00% of the test utterances" in reasons
 
