@@ -8,7 +8,8 @@ Groups (all by default, in this order):
   ``--limit`` test utterances of each dataset;
 - ``ablation``: LoRA on MELD at ``--fraction`` of the training split, per variant (``plain`` prompt, ``window``
   prompt, ``window_demos`` with retrieved demonstrations, ``window_demos_aux`` adding the speaker stage and emotion
-  impact with alpha 0.1) and seed: ``examples/sft.py`` with ``benchmarks/recipes/meld_smollm2_cpu.yaml``, the adapter
+  impact with alpha 0.1, and beyond the paper ``window_demos_aux_all_labels``, the same with training demonstrations of
+  any label) and seed: ``examples/sft.py`` with ``benchmarks/recipes/meld_smollm2_cpu.yaml``, the adapter
   selected on ``--eval-samples`` validation utterances, then ``instructerc-hf evaluate`` (label scoring) on the first
   ``--test-limit`` test utterances;
 - ``speed``: ``benchmarks/bench_{build,retrieval,training,inference}.py``, their output and parsed figures.
@@ -69,6 +70,11 @@ VARIANTS: dict[str, list[str]] = {
     "window_demos_aux": ["--stage1_tasks", "speaker", "--stage2_tasks", "main", "impact", "--impact_alpha", "0.1",
                          "--use_demonstrations", "true"],
 }
+#: Beyond the paper's ablation: the full schedule with training demonstrations drawn like inference ones (any label),
+#: so that the demonstration's label no longer gives the answer away in training (docs/retrieval.md).
+VARIANTS["window_demos_aux_all_labels"] = [*VARIANTS["window_demos_aux"], "--retrieval_train_pairing", "all_labels"]
+#: Variants without a calibration run of their own are estimated from this one.
+CALIBRATED_AS: dict[str, str] = {"window_demos_aux_all_labels": "window_demos_aux"}
 BATCH = 4  # per_device_train_batch_size of the recipe, no accumulation
 EVALUATE = ["instructerc-hf", "evaluate"]
 NUMBER = r"[-+]?[\d,]*\.?\d+"  # thousands separators allowed
@@ -340,7 +346,7 @@ def sft_command(args: argparse.Namespace, variant: str, seed: int, data: Path, o
                "--save_steps", str(1 / args.evals), "--seed", str(seed), "--output_dir", rel(out)]
     if args.max_steps > 0:
         command += ["--max_steps", str(args.max_steps)]
-    if variant == "window_demos_aux":
+    if len(VARIANT_STAGES[variant]) == 2:
         command += ["--stage1_epochs", str(args.stage1_epochs)]
         if args.max_steps > 0:
             command += ["--stage1_max_steps", str(args.max_steps)]
@@ -507,6 +513,7 @@ def plan(args: argparse.Namespace) -> list[Experiment]:
 VARIANT_STAGES: dict[str, list[tuple[str, ...]]] = {
     "plain": [("plain",)], "window": [("main",)], "window_demos": [("main",)],
     "window_demos_aux": [("speaker",), ("main", "impact")],
+    "window_demos_aux_all_labels": [("speaker",), ("main", "impact")],
 }
 
 
@@ -552,8 +559,12 @@ def plan_training_tokens(args: argparse.Namespace, variant: str, tokens: dict[st
 
 
 def calibration_run(calibration: dict[str, dict[str, Any]], variant: str) -> dict[str, Any] | None:
-    """The first (by name) ablation record of ``variant`` among the calibration records."""
-    return next((r for n, r in sorted(calibration.items()) if n.startswith(f"ablation-{variant}-")), None)
+    """The first (by name) ablation record of ``variant`` (or of the variant it is calibrated as) among the records."""
+    for name in (variant, CALIBRATED_AS.get(variant)):
+        record = next((r for n, r in sorted(calibration.items()) if n.startswith(f"ablation-{name}-")), None)
+        if record is not None:
+            return record
+    return None
 
 
 def demonstration_tokens(calibration: dict[str, dict[str, Any]]) -> float:
@@ -619,14 +630,15 @@ def print_estimate(args: argparse.Namespace, experiments: list[Experiment]) -> N
           f"row: {per_row}; a demonstration adds {sizes['demonstration']:.0f}); {sizes['validation']} validation, "
           f"{sizes['test']} test. Calibration: {rel(source)} ({len(calibration)} records), at that machine's load.")
     total, unknown = 0.0, []
+    width = max((len(e.name) for e in experiments), default=0)
     for experiment in experiments:
         seconds = estimate_seconds(args, experiment, calibration, sizes)
         if seconds is None:
             unknown.append(experiment.name)
-            print(f"  {experiment.name:<34} unknown (no calibration record of this kind)")
+            print(f"  {experiment.name:<{width}} unknown (no calibration record of this kind)")
             continue
         total += seconds
-        print(f"  {experiment.name:<34} {seconds / 60:7.1f} min")
+        print(f"  {experiment.name:<{width}} {seconds / 60:7.1f} min")
     print(f"total: {total / 3600:.1f} h" + (f" + {len(unknown)} experiment(s) without calibration" if unknown else ""))
 
 
@@ -646,7 +658,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     select.add_argument("--variants", nargs="+", choices=list(VARIANTS), default=list(VARIANTS))
     select.add_argument("--seeds", nargs="+", type=int, default=[42, 43], help="ablation training seeds")
     select.add_argument("--benches", nargs="+", choices=BENCHES, default=list(BENCHES))
-    sizes = parser.add_argument_group("sizes (defaults: the whole plan in about 7 h of a 2-core CPU)")
+    sizes = parser.add_argument_group("sizes (defaults: the whole plan in about 8 h of a 2-core CPU; see --estimate)")
     sizes.add_argument("--fraction", default="1/8", help="ablation: low-resource fraction of MELD train (paper: 1/8)")
     sizes.add_argument("--epochs", type=float, default=1.0, help="ablation: epochs of the main stage")
     sizes.add_argument("--stage1-epochs", type=float, default=1.0, help="ablation: epochs of the speaker stage")

@@ -170,11 +170,7 @@ label scoring, bfloat16 vs float32: same label for 84.0% of the utterances
 
 
 def test_inference_speed_figures_are_parsed_and_rendered(render: Any, tmp_path: Path) -> None:
-    sys.path.insert(0, str(SCRIPT.parent))
-    try:
-        import run_experiments
-    finally:
-        sys.path.remove(str(SCRIPT.parent))
+    run_experiments = driver()
     figures = run_experiments.parse_figures("inference", BENCH_INFERENCE_OUTPUT)
     assert figures["float32_speedup"] == 2.05 and figures["bfloat16_score_utterances_per_second"] == 10.83
     assert figures["bfloat16_float32_same_label_percent"] == 84.0 and len(figures) == 11
@@ -194,6 +190,32 @@ def test_copying_is_called_out_only_when_the_copy_rate_is_high(render: Any, tmp_
     assert "**window + demonstrations copies the demonstration's label** (mean test copy rate at least 90%)" in copier
     mixed = run(render, tmp_path / "b", baseline(GOLD), ablation("window_demos", 42, 20.0, copy=0.5))
     assert "copies the demonstration's label" not in mixed
+    all_labels = run(render, tmp_path / "c", baseline(GOLD), ablation("window_demos_aux_all_labels", 42, 20.0, copy=1.0))
+    assert ("**InstructERC, training demonstrations of any label (beyond the paper) copies the demonstration's label** "
+            "(mean test copy rate at least 90%). Training demonstrations of any label do not stop it") in all_labels
+    assert "With the paper's pairing" not in all_labels
+
+
+def driver() -> Any:
+    sys.path.insert(0, str(SCRIPT.parent))
+    try:
+        import run_experiments
+    finally:
+        sys.path.remove(str(SCRIPT.parent))
+    return run_experiments
+
+
+def test_the_all_labels_variant_is_the_full_schedule_with_any_label_training_demonstrations(tmp_path: Path) -> None:
+    run_experiments = driver()
+    args = run_experiments.parse_args(["ablation", "--max-steps", "3"])
+    full, all_labels = (run_experiments.sft_command(args, v, 42, tmp_path / "data", tmp_path / "out")
+                        for v in ("window_demos_aux", "window_demos_aux_all_labels"))
+    assert all_labels == [*full[:len(run_experiments.VARIANTS["window_demos_aux"]) + 4],
+                          "--retrieval_train_pairing", "all_labels",
+                          *full[len(run_experiments.VARIANTS["window_demos_aux"]) + 4:]]
+    assert full[-4:] == ["--stage1_epochs", "1.0", "--stage1_max_steps", "3"]
+    assert run_experiments.calibration_run({"ablation-window_demos_aux-seed42": {"a": 1}},
+                                           "window_demos_aux_all_labels") == {"a": 1}
 
 
 def test_the_scripts_run_from_the_command_line(tmp_path: Path) -> None:
