@@ -293,23 +293,26 @@ class Report:
             return FULL_VARIANT, self.ablation[FULL_VARIANT]
         return self.best_runs()
 
+    def shown_runs(self) -> list[tuple[str, list[Record]]]:
+        """The compared variant, then the best variant when it is another one."""
+        shown = [item for item in (self.compared_runs(), self.best_runs()) if item is not None]
+        return shown[:1] if len(shown) == 2 and shown[0][0] == shown[1][0] else shown
+
     def comparison_section(self) -> list[str]:
         lines = ["## InstructERC against TF-IDF + logistic regression on MELD test", ""]
-        compared = self.compared_runs()
+        shown = self.shown_runs()
         baseline = self.baselines.get("meld")
-        if compared is None or baseline is None:
-            missing = " ".join(g for g, ok in (("baselines", baseline), ("ablation", compared)) if ok is None)
+        if not shown or baseline is None:
+            missing = " ".join(g for g, ok in (("baselines", baseline), ("ablation", shown)) if not ok)
             return [*lines, f"The comparison needs the MELD baseline and the ablation: "
                             f"{self.not_run(f'{DRIVER} {missing}')}.", ""]
-        variant, runs = compared
+        (variant, runs), *best = shown
         who = f"InstructERC with SmolLM2-135M ({VARIANTS[variant]}, {len(runs)} seed(s))"
         if variant != FULL_VARIANT:
             who += f"; the full InstructERC variant has {NOT_RUN}, so this is the best variant run so far"
         sentence, gap = self.against_tfidf(who, runs, baseline)
         lines += [sentence, ""]
-        best = self.best_runs()
-        if best is not None and best[0] != variant:
-            best_variant, best_records = best
+        for best_variant, best_records in best:
             sentence, _ = self.against_tfidf(f"The best variant, {VARIANTS[best_variant]} ({len(best_records)} "
                                              "seed(s)),", best_records, baseline)
             lines += [sentence, ""]
@@ -485,17 +488,15 @@ class Report:
                  "trained on a fraction of MELD train in a few CPU hours. Test weighted F1.", "",
                  "| dataset | paper: InstructERC, Llama-2-7B (published) | ours: InstructERC, SmolLM2-135M, CPU | "
                  "TF-IDF + LR | majority class |", "|---|---|---|---|---|"]
-        shown = [self.compared_runs(), self.best_runs()]
-        if shown[0] is not None and shown[1] is not None and shown[0][0] == shown[1][0]:
-            shown.pop()
+        shown = self.shown_runs()
         for dataset, name in DATASETS.items():
             ours = NOT_RUN if dataset == "meld" else "not trained at this scale"
-            if dataset == "meld" and shown[0] is not None:
+            if dataset == "meld" and shown:
                 ours = "; best variant: ".join(
                     f"{fmt_mean_std([r['metrics']['test']['weighted_f1'] for r in runs])} ({VARIANTS[variant]}, "
                     f"first {runs[0]['metrics']['test']['num_examples']} test utterances) "
                     f"{''.join(self.cite(r) for r in runs)}"
-                    for variant, runs in (item for item in shown if item is not None)
+                    for variant, runs in shown
                 )
             baseline = self.baselines.get(dataset)
             cells = [f"{baseline['metrics'][m]['weighted_f1']:.2f} {self.cite(baseline)}" if baseline else NOT_RUN
