@@ -559,11 +559,18 @@ def plan_training_tokens(args: argparse.Namespace, variant: str, tokens: dict[st
 
 
 def calibration_run(calibration: dict[str, dict[str, Any]], variant: str) -> dict[str, Any] | None:
-    """The first (by name) ablation record of ``variant`` (or of the variant it is calibrated as) among the records."""
+    """The ablation record of ``variant`` (or of the variant it is calibrated as) that trained fastest per token.
+
+    Records that shared the machine with other jobs ran slower; the fastest is the nearest to an idle machine.
+    """
+    def seconds_per_token(record: dict[str, Any]) -> float:
+        training = record["metrics"]["training"]
+        return training["train_seconds"] / max(training["tokens"], 1)
+
     for name in (variant, CALIBRATED_AS.get(variant)):
-        record = next((r for n, r in sorted(calibration.items()) if n.startswith(f"ablation-{name}-")), None)
-        if record is not None:
-            return record
+        runs = [r for n, r in calibration.items() if n.startswith(f"ablation-{name}-")]
+        if runs:
+            return min(runs, key=seconds_per_token)
     return None
 
 

@@ -227,8 +227,16 @@ def test_the_all_labels_variant_is_the_full_schedule_with_any_label_training_dem
                           "--retrieval_train_pairing", "all_labels",
                           *full[len(run_experiments.VARIANTS["window_demos_aux"]) + 4:]]
     assert full[-4:] == ["--stage1_epochs", "1.0", "--stage1_max_steps", "3"]
-    assert run_experiments.calibration_run({"ablation-window_demos_aux-seed42": {"a": 1}},
-                                           "window_demos_aux_all_labels") == {"a": 1}
+
+
+def test_the_estimate_calibrates_on_the_fastest_run_of_the_variant_or_its_stand_in() -> None:
+    run_experiments = driver()
+    slow, fast = (ablation("window_demos_aux", seed, 30.0) for seed in (42, 43))
+    fast["metrics"]["training"]["train_seconds"] = 300.0
+    records = {r["experiment"]: r for r in (slow, fast)}
+    assert run_experiments.calibration_run(records, "window_demos_aux") is fast
+    assert run_experiments.calibration_run(records, "window_demos_aux_all_labels") is fast
+    assert run_experiments.calibration_run(records, "window") is None
 
 
 def test_the_scripts_run_from_the_command_line(tmp_path: Path) -> None:
