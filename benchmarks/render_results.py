@@ -420,6 +420,12 @@ class Report:
                               "is not the answer in training either.")
             elif FULL_VARIANT in copiers and self.ablation.get(ALL_LABELS_VARIANT):
                 lines[-1] += " " + self.pairing_effect()
+            always = [v for v in copiers if len(self.ablation[v]) > 1 and all(
+                r["metrics"]["test"]["demonstration_copy_rate"] == 1.0 for r in self.ablation[v])]
+            if always:
+                lines[-1] += (f" {' and '.join(VARIANTS[v] for v in always)} copied on every test utterance in every "
+                              "seed, so their predictions are the retrieved labels whatever the seed: their spread "
+                              "over seeds is zero.")
         return [*lines, ""]
 
     def pairing_effect(self) -> str:

@@ -196,6 +196,11 @@ def test_copying_is_called_out_only_when_the_copy_rate_is_high(render: Any, tmp_
     assert "With the paper's pairing" not in all_labels
 
     assert "The pairing is the cause" not in copier
+    assert "spread over seeds is zero" not in copier
+    seeds = run(render, tmp_path / "d", baseline(GOLD), ablation("window_demos", 42, 20.0, copy=1.0),
+                ablation("window_demos", 43, 20.0, copy=1.0))
+    assert ("window + demonstrations copied on every test utterance in every seed, so their predictions are the "
+            "retrieved labels whatever the seed: their spread over seeds is zero.") in seeds
 
 
 def test_the_any_label_pairing_is_set_against_the_paper_pairing(render: Any, tmp_path: Path) -> None:
