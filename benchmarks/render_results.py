@@ -14,6 +14,7 @@ import argparse
 import json
 import os
 import statistics
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -555,7 +556,7 @@ class Report:
             mean, std = mean_std(scores)
             ax.bar(x, mean, yerr=std or 0.0, capsize=6, color="tab:blue", alpha=0.8)
             ax.scatter([x] * len(scores), scores, color="black", s=14, zorder=3)
-        ax.set_xticks(range(len(ordered)), [VARIANTS[v].replace(" + ", "\n+ ") for v, _ in ordered], fontsize=8)
+        ax.set_xticks(range(len(ordered)), [textwrap.fill(VARIANTS[v], 18) for v, _ in ordered], fontsize=8)
         if not ordered:
             ax.text(0.5, 0.65, f"ablation {NOT_RUN}", transform=ax.transAxes, ha="center", va="center")
         for label, value, style, color in self.plot_lines(ordered):
