@@ -392,13 +392,9 @@ class Report:
                 lines.append(f"| {VARIANTS[variant]} | {self.not_run(f'{DRIVER} ablation --variants {variant}')} "
                              "| | | |")
                 continue
-            tests = [r["metrics"]["test"] for r in runs]
-            validation = [r["metrics"]["validation"].get("demonstration_copy_rate") for r in runs]
-            val_cell = fmt_mean_std([100 * v for v in validation]) if None not in validation else "n/a"
-            lines.append(f"| {VARIANTS[variant]} {''.join(self.cite(r) for r in runs)} | "
-                         f"{fmt_mean_std([100 * t['demonstration_copy_rate'] for t in tests])} | "
-                         f"{fmt_mean_std([100 * t['demonstration_label_accuracy'] for t in tests])} | {val_cell} | "
-                         f"{fmt_mean_std([t['weighted_f1'] for t in tests])} |")
+            cells = self.copy_cells(runs)
+            lines.append(f"| {VARIANTS[variant]} {cells['cites']} | {cells['copy_rate']} | "
+                         f"{cells['label_accuracy']} | {cells['validation_copy_rate']} | {cells['weighted_f1']} |")
         retrieval = self.speed.get("retrieval")
         if retrieval is not None:
             m = retrieval["metrics"]
@@ -429,17 +425,23 @@ class Report:
                               "over seeds is zero.")
         return [*lines, ""]
 
+    def copy_cells(self, runs: Sequence[Record]) -> dict[str, str]:
+        """Mean ± std over ``runs`` of the copy figures (in percent) and test weighted F1, and their citations."""
+        tests = [r["metrics"]["test"] for r in runs]
+        validation = [r["metrics"]["validation"].get("demonstration_copy_rate") for r in runs]
+        return {"copy_rate": fmt_mean_std([100 * t["demonstration_copy_rate"] for t in tests]),
+                "label_accuracy": fmt_mean_std([100 * t["demonstration_label_accuracy"] for t in tests]),
+                "validation_copy_rate": "n/a" if None in validation else fmt_mean_std([100 * v for v in validation]),
+                "weighted_f1": fmt_mean_std([t["weighted_f1"] for t in tests]),
+                "cites": "".join(self.cite(r) for r in runs)}
+
     def pairing_effect(self) -> str:
         """The full schedule with the paper's pairing against training demonstrations of any label."""
-        def test_cells(variant: str) -> tuple[str, str, str]:
-            runs = self.ablation[variant]
-            tests = [r["metrics"]["test"] for r in runs]
-            return (fmt_mean_std([100 * t["demonstration_copy_rate"] for t in tests]),
-                    fmt_mean_std([t["weighted_f1"] for t in tests]), "".join(self.cite(r) for r in runs))
-        paper, any_label = test_cells(FULL_VARIANT), test_cells(ALL_LABELS_VARIANT)
+        paper, any_label = self.copy_cells(self.ablation[FULL_VARIANT]), self.copy_cells(self.ablation[ALL_LABELS_VARIANT])
         return (f"The pairing is the cause: the same schedule with training demonstrations of any label copies on "
-                f"{any_label[0]}% of the test utterances instead of {paper[0]}%, and its test weighted F1 is "
-                f"{any_label[1]} instead of {paper[1]} {any_label[2]}{paper[2]}.")
+                f"{any_label['copy_rate']}% of the test utterances instead of {paper['copy_rate']}%, and its test "
+                f"weighted F1 is {any_label['weighted_f1']} instead of {paper['weighted_f1']} "
+                f"{any_label['cites']}{paper['cites']}.")
 
     # speed and memory
 

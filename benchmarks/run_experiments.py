@@ -558,15 +558,17 @@ def plan_training_tokens(args: argparse.Namespace, variant: str, tokens: dict[st
     return total
 
 
+def seconds_per_token(record: dict[str, Any]) -> float:
+    """Training seconds per training token of an ablation record."""
+    training = record["metrics"]["training"]
+    return training["train_seconds"] / max(training["tokens"], 1)
+
+
 def calibration_run(calibration: dict[str, dict[str, Any]], variant: str) -> dict[str, Any] | None:
     """The ablation record of ``variant`` (or of the variant it is calibrated as) that trained fastest per token.
 
     Records that shared the machine with other jobs ran slower; the fastest is the nearest to an idle machine.
     """
-    def seconds_per_token(record: dict[str, Any]) -> float:
-        training = record["metrics"]["training"]
-        return training["train_seconds"] / max(training["tokens"], 1)
-
     for name in (variant, CALIBRATED_AS.get(variant)):
         runs = [r for n, r in calibration.items() if n.startswith(f"ablation-{name}-")]
         if runs:
@@ -599,7 +601,7 @@ def estimate_seconds(args: argparse.Namespace, experiment: Experiment, calibrati
             return None
         training = record["metrics"]["training"]
         test = record["metrics"]["test"]
-        per_token = training["train_seconds"] / max(training["tokens"], 1)
+        per_token = seconds_per_token(record)
         per_eval = training["eval_seconds"] / max(training["evaluations"] * record["settings"]["eval_samples"], 1)
         per_test = test["seconds"] / test["num_examples"]
         overhead = record["wall_seconds"] - training["train_seconds"] - training["eval_seconds"] - test["seconds"]

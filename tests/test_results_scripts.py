@@ -194,7 +194,6 @@ def test_copying_is_called_out_only_when_the_copy_rate_is_high(render: Any, tmp_
     assert ("**InstructERC, training demonstrations of any label (beyond the paper) copies the demonstration's label** "
             "(mean test copy rate at least 90%). Training demonstrations of any label do not stop it") in all_labels
     assert "With the paper's pairing" not in all_labels
-
     assert "The pairing is the cause" not in copier
     assert "spread over seeds is zero" not in copier
     seeds = run(render, tmp_path / "d", baseline(GOLD), ablation("window_demos", 42, 20.0, copy=1.0),
