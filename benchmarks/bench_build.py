@@ -26,7 +26,7 @@ def main() -> None:
     disable_progress_bar()
     with tempfile.TemporaryDirectory() as out:
         start = time.perf_counter()
-        card = export_dataset("meld", BuildArguments(raw_dir=[args.raw_dir], out=out), command="benchmark")
+        card = export_dataset(BuildArguments(dataset="meld", raw_dir=[args.raw_dir], out=out), command="benchmark")
         seconds = time.perf_counter() - start
         size = sum(p.stat().st_size for p in Path(out).rglob("*.parquet"))
     rows = sum(s.num_rows for c in card.configs for s in c.splits)

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from instructerc_hf.training import TrainingSummary
-from instructerc_hf.training import main as train_main
+from instructerc_hf.training.schedule import main as train_main
+from instructerc_hf.training.summary import TrainingSummary
 
 
 def main(argv: Sequence[str] | None = None) -> TrainingSummary:

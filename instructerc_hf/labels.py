@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from .registry import DATASET_NAMES
+
 LabelSpace = Literal["original", "unified"]
 LABEL_SPACES: tuple[LabelSpace, ...] = ("original", "unified")
 
@@ -50,7 +52,6 @@ class DatasetLabels:
         aliases: other spellings found in raw files (CSV, TSV, JSON), mapped to ``labels``.
         num_speaker_labels: size of the speaker-identification label set (``Speaker_0`` ...).
         unified_speaker_offset: offset the official code adds to speaker ids in unified data.
-        license: the licence of the public copies of the data.
     """
 
     name: str
@@ -60,7 +61,6 @@ class DatasetLabels:
     aliases: dict[str, str] = field(default_factory=dict)
     num_speaker_labels: int = 9
     unified_speaker_offset: int = 0
-    license: str = "unknown"
 
     def normalize(self, raw: str, where: str = "") -> str:
         """Map a raw label spelling to the official label string, or raise naming ``where``."""
@@ -87,13 +87,12 @@ class DatasetLabels:
 
 def _dataset(
     name: str, official_name: str, unified: dict[str, str], raw_spellings: dict[str, str],
-    num_speaker_labels: int, unified_speaker_offset: int, license: str,
+    num_speaker_labels: int, unified_speaker_offset: int,
 ) -> DatasetLabels:
     """A label set whose official order is the key order of ``unified``."""
     labels = tuple(unified)
     aliases = {label.lower(): label for label in labels} | raw_spellings
-    return DatasetLabels(name, official_name, labels, unified, aliases, num_speaker_labels, unified_speaker_offset,
-                         license)
+    return DatasetLabels(name, official_name, labels, unified, aliases, num_speaker_labels, unified_speaker_offset)
 
 
 MELD = _dataset(
@@ -101,26 +100,26 @@ MELD = _dataset(
     {"neutral": "neutral", "surprise": "powerful", "fear": "fear", "sad": "sad", "joyful": "joyful",
      "disgust": "disgust", "angry": "mad"},
     {"sadness": "sad", "joy": "joyful", "anger": "angry"},
-    num_speaker_labels=9, unified_speaker_offset=2, license="gpl-3.0",
+    num_speaker_labels=9, unified_speaker_offset=2,
 )
 IEMOCAP = _dataset(
     "iemocap", "iemocap",
     {"happy": "joyful", "sad": "sad", "neutral": "neutral", "angry": "mad", "excited": "excited",
      "frustrated": "fear"},
     {"hap": "happy", "neu": "neutral", "ang": "angry", "exc": "excited", "fru": "frustrated"},
-    num_speaker_labels=2, unified_speaker_offset=0, license="other",
+    num_speaker_labels=2, unified_speaker_offset=0,
 )
 EMORYNLP = _dataset(
     "emorynlp", "EmoryNLP",
     {"Joyful": "joyful", "Mad": "mad", "Peaceful": "peaceful", "Neutral": "neutral", "Sad": "sad",
      "Powerful": "powerful", "Scared": "fear"},
     {},
-    num_speaker_labels=9, unified_speaker_offset=10, license="apache-2.0",
+    num_speaker_labels=9, unified_speaker_offset=10,
 )
 
-# Order of the official unified data: IEMOCAP, then MELD, then EmoryNLP (see the speaker offsets).
-DATASETS: dict[str, DatasetLabels] = {d.name: d for d in (IEMOCAP, MELD, EMORYNLP)}
-DATASET_NAMES: tuple[str, ...] = tuple(DATASETS)
+_BY_NAME = {d.name: d for d in (IEMOCAP, MELD, EMORYNLP)}
+#: In the order of :data:`instructerc_hf.registry.DATASET_NAMES` (the official unified data's).
+DATASETS: dict[str, DatasetLabels] = {name: _BY_NAME[name] for name in DATASET_NAMES}
 
 
 def get_dataset_labels(name: str) -> DatasetLabels:

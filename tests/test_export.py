@@ -11,9 +11,9 @@ import yaml
 from conftest import DATA, MELD_CSV, require
 from datasets import ClassLabel, load_dataset
 
-from instructerc_hf.builders import InstructERCBuilder
 from instructerc_hf.cli import main as cli_main
-from instructerc_hf.dataset_export import BuildArguments, build_and_push, export_dataset
+from instructerc_hf.data.builder import InstructERCBuilder
+from instructerc_hf.data.export import BuildArguments, build_and_push, export_dataset
 from instructerc_hf.mixing import fraction_indices, mix_sizes, parse_fraction, subsample
 
 
@@ -35,7 +35,7 @@ class FakeHub:
 @pytest.fixture(scope="module")
 def meld_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("meld_repo")
-    export_dataset("meld", BuildArguments(raw_dir=[str(require(MELD_CSV))], out=str(out), tasks=["main", "speaker"]))
+    export_dataset(BuildArguments(dataset="meld", raw_dir=[str(require(MELD_CSV))], out=str(out), tasks=["main", "speaker"]))
     return out
 
 
@@ -73,12 +73,12 @@ def test_push_uploads_exactly_the_folder_load_dataset_reads(tmp_path: Path) -> N
     out = tmp_path / "out"
     args = BuildArguments(raw_dir=[str(require(MELD_CSV))], out=str(out), tasks=["plain"], label_spaces=["original"],
                           push_to_hub="someone/meld-erc")
-    import instructerc_hf.dataset_export as export
+    import instructerc_hf.data.export as export
 
     original = export.push_folder
     export.push_folder = lambda *a, **k: original(*a, **k, api=hub)  # type: ignore[assignment]
     try:
-        build_and_push("meld", args)
+        build_and_push(args)
     finally:
         export.push_folder = original  # type: ignore[assignment]
     assert [name for name, _ in hub.calls] == ["create_repo", "upload_folder"]
@@ -91,10 +91,10 @@ def test_push_uploads_exactly_the_folder_load_dataset_reads(tmp_path: Path) -> N
 
 
 def test_iemocap_is_never_pushed_publicly(tmp_path: Path) -> None:
-    args = BuildArguments(raw_dir=[str(require(DATA / "iemocap/raw"))], out=str(tmp_path), tasks=["plain"],
+    args = BuildArguments(dataset="iemocap", raw_dir=[str(require(DATA / "iemocap/raw"))], out=str(tmp_path), tasks=["plain"],
                           label_spaces=["original"], push_to_hub="someone/iemocap")
     with pytest.raises(PermissionError, match="IEMOCAP may not be redistributed"):
-        build_and_push("iemocap", args)
+        build_and_push(args)
     assert len(load_dataset(str(tmp_path), "plain", split="test")) == 1623
 
 
@@ -107,21 +107,21 @@ def test_official_legacy_characters_kept_only_in_official_mode(tmp_path: Path) -
 
 
 def test_unified_ratio_mix_and_fraction_are_seeded(tmp_path: Path) -> None:
-    raw_dirs = {"meld": str(require(MELD_CSV)), "iemocap": str(require(DATA / "iemocap/raw")),
-                "emorynlp": str(require(DATA / "emorynlp/raw"))}
+    raw_dirs = [f"meld={require(MELD_CSV)}", f"iemocap={require(DATA / 'iemocap/raw')}",
+                f"emorynlp={require(DATA / 'emorynlp/raw')}"]
 
     def rows(**kwargs: object) -> list[dict[str, object]]:
-        builder = InstructERCBuilder(config_name="unified-plain-unified", cache_dir=str(tmp_path), raw_dirs=raw_dirs,
+        builder = InstructERCBuilder(config_name="unified-plain-unified", cache_dir=str(tmp_path), raw_dir=raw_dirs,
                                      **kwargs)
         return builder.split_rows("train")
 
     total = rows()
     assert Counter(r["dataset"] for r in total) == {"iemocap": 5163, "meld": 9989, "emorynlp": 7551}
-    ratio = rows(mix="ratio", fraction=0.125, seed=7)
+    ratio = rows(mix="ratio", fraction=0.125, sampling_seed=7)
     assert len(ratio) == round(3 * 5163 / 8)
-    assert ratio == rows(mix="ratio", fraction=0.125, seed=7)
-    assert ratio != rows(mix="ratio", fraction=0.125, seed=8)
-    test_rows = InstructERCBuilder(config_name="unified-plain-unified", cache_dir=str(tmp_path), raw_dirs=raw_dirs,
+    assert ratio == rows(mix="ratio", fraction=0.125, sampling_seed=7)
+    assert ratio != rows(mix="ratio", fraction=0.125, sampling_seed=8)
+    test_rows = InstructERCBuilder(config_name="unified-plain-unified", cache_dir=str(tmp_path), raw_dir=raw_dirs,
                                    mix="ratio", fraction=0.125).split_rows("test")
     assert len(test_rows) == 1623 + 2610 + 984  # evaluation splits are never sampled
 

@@ -19,8 +19,14 @@ from hub_server import LocalHub
 from huggingface_hub import HfApi, constants
 from tiny_adapter import MELD_LABELS, build_tiny_adapter
 
-from instructerc_hf.model_card import CARD_NAME
-from instructerc_hf.publish import METRIC_DIR, is_instructerc_card, prepare_adapter_folder, push_adapter, push_metric
+from instructerc_hf.hub.publish import (
+    METRIC_DIR,
+    is_instructerc_card,
+    prepare_adapter_folder,
+    push_adapter,
+    push_metric,
+)
+from instructerc_hf.registry import CARD_NAME
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -78,13 +84,13 @@ def test_push_dataset_folder_then_load_it(hub: LocalHub, tmp_path: Path, monkeyp
     """The data export's own push path (no api passed: HfApi() follows the configured endpoint, as HF_ENDPOINT sets)."""
     from datasets import load_dataset
 
-    from instructerc_hf.dataset_export import BuildArguments, build_and_push
+    from instructerc_hf.data.export import BuildArguments, build_and_push
 
     monkeypatch.setattr(constants, "ENDPOINT", hub.url)
     out = tmp_path / "meld"
     args = BuildArguments(raw_dir=[str(require(MELD_CSV).parents[1])], out=str(out), tasks=["main"],
                           label_spaces=["original"], push_to_hub="someone/meld-erc")
-    build_and_push("meld", args)
+    build_and_push(args)
     uploaded = hub.repo_dir("dataset", "someone/meld-erc")
     assert same_tree(out, uploaded)
     local, remote = load_dataset(str(out), "main", split="test"), load_dataset(str(uploaded), "main", split="test")

@@ -9,16 +9,15 @@ import torch
 from peft import PeftModel
 from tiny_adapter import MELD_LABELS, build_tiny_adapter
 
-from instructerc_hf.erc_config import ERCModelConfig
-from instructerc_hf.inference import (
+from instructerc_hf.configuration import ERCModelConfig
+from instructerc_hf.inference.adapter import load_adapter
+from instructerc_hf.inference.generation import generate_labels, generate_texts
+from instructerc_hf.inference.predict import predict
+from instructerc_hf.inference.scoring import (
     TokenTrie,
     candidate_sequences,
-    generate_labels,
-    generate_texts,
     label_log_likelihoods,
-    load_adapter,
     pack_candidates,
-    predict,
     score_labels,
 )
 

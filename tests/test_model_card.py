@@ -9,14 +9,14 @@ import torch
 from huggingface_hub import ModelCard
 from tiny_adapter import MELD_LABELS
 
-from instructerc_hf.erc_config import ERCModelConfig
-from instructerc_hf.model_card import (
+from instructerc_hf.cards.model_card import (
     DatasetSplit,
     ModelCardCallback,
     ModelCardData,
     render_model_card,
     write_model_card,
 )
+from instructerc_hf.configuration import ERCModelConfig
 from instructerc_hf.tasks import prompt_config_for
 
 GOLDEN = Path(__file__).parent / "golden" / "model_card.md"

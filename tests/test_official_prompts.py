@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import DATA, REFERENCE, require
 
-from instructerc_hf.builders import InstructERCBuilder
+from instructerc_hf.data.builder import InstructERCBuilder
 from instructerc_hf.readers import read_corpus
 from instructerc_hf.records import Dialogue, Turn
 from instructerc_hf.tasks import corpus_rows, dialogue_rows, prompt_config_for
@@ -58,7 +58,7 @@ def test_window_is_exactly_twelve_previous_turns() -> None:
 def test_unified_mixed_prompts_are_byte_identical(tmp_path: Path, split: str) -> None:
     builder = InstructERCBuilder(
         config_name="unified-main-unified", cache_dir=str(tmp_path), official=True,
-        raw_dirs={name: str(require(DATA / name / "raw")) for name in OFFICIAL_NAMES},
+        raw_dir=[f"{name}={require(DATA / name / 'raw')}" for name in OFFICIAL_NAMES],
     )
     rows = builder.split_rows(split)
     name = "valid" if split == "validation" else "test"

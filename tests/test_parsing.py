@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from instructerc_hf.label_parsing import ParsedLabel, levenshtein, parse_label, parse_labels
 from instructerc_hf.labels import EMORYNLP, IEMOCAP, MELD
-from instructerc_hf.parsing import ParsedLabel, levenshtein, parse_label, parse_labels
 
 MELD_LABELS = MELD.labels
 IEMOCAP_LABELS = IEMOCAP.labels

@@ -15,7 +15,8 @@ from transformers import pipeline
 
 import instructerc_hf
 from instructerc_hf.cli import main as cli
-from instructerc_hf.pipeline import TASK, ConversationFormatError, conversation_turns, load_erc_pipeline
+from instructerc_hf.pipeline.conversations import ConversationFormatError, conversation_turns
+from instructerc_hf.pipeline.erc_pipeline import TASK, load_erc_pipeline
 from instructerc_hf.records import Dialogue
 from instructerc_hf.tasks import dialogue_rows, prompt_config_for
 
@@ -55,7 +56,7 @@ def run_python(code: str) -> str:
 def test_import_is_light_and_installs_the_registration_hook() -> None:
     code = (
         "import sys, time; t = time.perf_counter(); import instructerc_hf; t = time.perf_counter() - t\n"
-        "from instructerc_hf import registration\n"
+        "from instructerc_hf.pipeline import registration\n"
         "assert 'transformers' not in sys.modules and 'torch' not in sys.modules, 'import pulled in heavy modules'\n"
         "assert registration._HOOK in sys.meta_path\n"
         "print(t)"
@@ -82,7 +83,7 @@ def test_import_hook_registers_the_task_on_first_import_of_transformers_pipeline
 
 def test_importing_the_pipeline_module_first_registers_the_task() -> None:
     code = (
-        "import instructerc_hf.pipeline\n"
+        "import instructerc_hf.pipeline.erc_pipeline\n"
         "from transformers.pipelines import PIPELINE_REGISTRY\n"
         "assert instructerc_hf.PIPELINE_TASK in PIPELINE_REGISTRY.get_supported_tasks()\n"
     )
@@ -158,7 +159,8 @@ class FixedRetriever:
     """Stands in for a fitted DemonstrationRetriever: the same demonstration for every query."""
 
     def __init__(self) -> None:
-        from instructerc_hf.retrieval import Demonstration, RetrievalConfig, Utterance
+        from instructerc_hf.retrieval.config import RetrievalConfig
+        from instructerc_hf.retrieval.domain_base import Demonstration, Utterance
 
         self.config = RetrievalConfig()
         self.demonstration = Demonstration(Utterance("I am so happy!", "joyful", "meld", "train-1", 0), 0.9)
@@ -200,7 +202,8 @@ def retrieval_adapter(tmp_path_factory: pytest.TempPathFactory, quiet_single_thr
     """A tiny adapter trained (as it were) with demonstrations: its retrieval config, own wording and domain base."""
     import dataclasses
 
-    from instructerc_hf.retrieval import DomainBase, RetrievalConfig, Utterance
+    from instructerc_hf.retrieval.config import RetrievalConfig
+    from instructerc_hf.retrieval.domain_base import DomainBase, Utterance
 
     folder = tmp_path_factory.mktemp("retrieval") / "adapter"
     retrieval = RetrievalConfig(balance="none", progress=False, cache_dir=str(folder.parent / "embeddings"))
@@ -218,7 +221,8 @@ def test_pipeline_rebuilds_the_saved_retriever(retrieval_adapter: Path) -> None:
     from datasets import Dataset
 
     from instructerc_hf.prompts import main_prompt
-    from instructerc_hf.retrieval import add_demonstrations, load_retriever
+    from instructerc_hf.retrieval.inject import add_demonstrations
+    from instructerc_hf.retrieval.retriever import load_retriever
 
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)
@@ -242,7 +246,7 @@ def test_pipeline_rebuilds_the_saved_retriever(retrieval_adapter: Path) -> None:
 
 
 def test_a_given_retriever_wins_over_the_saved_one(retrieval_adapter: Path) -> None:
-    from instructerc_hf.retrieval import load_retriever
+    from instructerc_hf.retrieval.retriever import load_retriever
 
     retriever = FixedRetriever()
     erc = pipeline(TASK, model=str(retrieval_adapter), retriever=retriever)
@@ -256,7 +260,8 @@ def test_a_given_retriever_wins_over_the_saved_one(retrieval_adapter: Path) -> N
 def test_evaluate_adds_the_saved_demonstrations(retrieval_adapter: Path, tmp_path: Path) -> None:
     from datasets import Dataset
 
-    from instructerc_hf.evaluation import EvaluateArguments, evaluate_adapter
+    from instructerc_hf.inference.arguments import EvaluateArguments
+    from instructerc_hf.inference.evaluation import evaluate_adapter
 
     folder = tmp_path / "plain"
     (folder / "main").mkdir(parents=True)
@@ -276,7 +281,7 @@ def test_evaluate_adds_the_saved_demonstrations(retrieval_adapter: Path, tmp_pat
 def test_real_meld_test_conversation_with_smollm2(tmp_path: Path) -> None:
     from peft import LoraConfig, get_peft_model
 
-    from instructerc_hf.erc_config import ERCModelConfig
+    from instructerc_hf.configuration import ERCModelConfig
     from instructerc_hf.modeling import load_causal_lm, load_tokenizer, resolve_base_model
 
     try:
@@ -312,10 +317,10 @@ def test_cli_predict(adapter: Path, tmp_path: Path, capsys: pytest.CaptureFixtur
 
 
 def test_cli_evaluate_writes_metrics_and_confusion_matrix(adapter: Path, tmp_path: Path) -> None:
-    from instructerc_hf.dataset_export import BuildArguments, export_dataset
+    from instructerc_hf.data.export import BuildArguments, export_dataset
 
     data = tmp_path / "data"
-    export_dataset("meld", BuildArguments(raw_dir=[str(require(MELD_CSV).parents[1])], out=str(data), tasks=["main"],
+    export_dataset(BuildArguments(dataset="meld", raw_dir=[str(require(MELD_CSV).parents[1])], out=str(data), tasks=["main"],
                                           label_spaces=["original"]), command="test")
     out = tmp_path / "eval"
     assert cli(["evaluate", "--model", str(adapter), "--dataset", str(data), "--split", "test", "--limit", "24",
@@ -332,7 +337,8 @@ def test_cli_evaluate_writes_metrics_and_confusion_matrix(adapter: Path, tmp_pat
 def test_evaluate_reports_the_demonstration_copy_rate(adapter: Path, tmp_path: Path) -> None:
     from datasets import Dataset
 
-    from instructerc_hf.evaluation import EvaluateArguments, evaluate_adapter
+    from instructerc_hf.inference.arguments import EvaluateArguments
+    from instructerc_hf.inference.evaluation import evaluate_adapter
 
     folder = tmp_path / "demonstrated"
     (folder / "main").mkdir(parents=True)

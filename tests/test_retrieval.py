@@ -13,28 +13,24 @@ import datasets
 import numpy as np
 import pytest
 
-from instructerc_hf.erc_config import ERCModelConfig
+from instructerc_hf.configuration import ERCModelConfig
+from instructerc_hf.metrics import compute_erc_metrics
 from instructerc_hf.prompts import INSTRUCTION, ROLE_SENTENCE, PromptConfig, demonstration_text, with_demonstration
 from instructerc_hf.readers import read_corpus
 from instructerc_hf.records import DialogueCorpus
-from instructerc_hf.retrieval import (
-    DEMONSTRATION_COLUMNS,
-    DOMAIN_BASE_NAME,
-    DemonstrationRetriever,
-    DomainBase,
+from instructerc_hf.registry import DOMAIN_BASE_NAME
+from instructerc_hf.retrieval.config import RetrievalConfig
+from instructerc_hf.retrieval.domain_base import DomainBase, Utterance
+from instructerc_hf.retrieval.errors import (
     DomainBaseFormatError,
     DomainBaseNotFoundError,
     EmptyDomainBaseError,
     EncoderLoadError,
     LabelNotInBaseError,
     NoDemonstrationError,
-    RetrievalConfig,
-    Utterance,
-    add_demonstrations,
-    demonstrate_splits,
-    load_retriever,
 )
-from instructerc_hf.scoring import compute_erc_metrics
+from instructerc_hf.retrieval.inject import DEMONSTRATION_COLUMNS, add_demonstrations, demonstrate_splits
+from instructerc_hf.retrieval.retriever import DemonstrationRetriever, load_retriever
 from instructerc_hf.tasks import corpus_rows, prompt_config_for
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from sklearn.metrics import accuracy_score, f1_score
 
 from instructerc_hf.labels import MELD
-from instructerc_hf.scoring import compute_erc_metrics
+from instructerc_hf.metrics import compute_erc_metrics
 
 METRIC_DIR = Path(__file__).resolve().parents[1] / "metrics" / "erc_weighted_f1"
 LABELS = ("neutral", "surprise", "fear", "sad", "joyful", "disgust", "angry")

@@ -22,39 +22,32 @@ from peft import PeftModel
 from safetensors.torch import load_file
 from trl import SFTConfig
 
-from instructerc_hf.builders import InstructERCBuilder
-from instructerc_hf.config import (
-    PAPER_DEFAULTS,
-    ERCDataArguments,
-    ERCRetrievalArguments,
-    ERCTaskArguments,
-    UnknownArgumentError,
-    make_parser,
-    parse_args,
-)
-from instructerc_hf.dataset_export import BuildArguments, export_dataset
-from instructerc_hf.erc_config import ERCModelConfig
-from instructerc_hf.inference import score_labels
+from instructerc_hf.configuration import ERCModelConfig
+from instructerc_hf.data.builder import InstructERCBuilder
+from instructerc_hf.data.export import BuildArguments, export_dataset
+from instructerc_hf.inference.scoring import score_labels
 from instructerc_hf.labels import MELD
 from instructerc_hf.modeling import load_causal_lm, load_tokenizer
 from instructerc_hf.prompts import main_prompt
-from instructerc_hf.retrieval import DOMAIN_BASE_NAME, DomainBase, add_demonstrations, load_retriever
+from instructerc_hf.registry import DOMAIN_BASE_NAME, STAGE1_DIR, SUMMARY_NAME
+from instructerc_hf.retrieval.domain_base import DomainBase
+from instructerc_hf.retrieval.inject import add_demonstrations
+from instructerc_hf.retrieval.retriever import load_retriever
 from instructerc_hf.tasks import UnknownTaskError, prompt_config_for
 from instructerc_hf.testing import build_tiny_llama
-from instructerc_hf.trainer import LOSS_WEIGHT, InstructERCTrainer
-from instructerc_hf.training import STAGE1_DIR, SUMMARY_NAME, TargetModulesError, apply_global_batch_size
-from instructerc_hf.training_data import (
-    Demonstrator,
+from instructerc_hf.training.arguments import PAPER_DEFAULTS, ERCDataArguments, ERCRetrievalArguments, ERCTaskArguments
+from instructerc_hf.training.data import Demonstrator, load_task_splits, prepare_task, stage_dataset, training_indices
+from instructerc_hf.training.fitting import (
     HistoryMismatchError,
     PromptTooLongError,
     dialogue_turns,
     fit_prompts,
-    load_task_splits,
-    prepare_task,
     sequence_lengths,
-    stage_dataset,
-    training_indices,
 )
+from instructerc_hf.training.model import TargetModulesError
+from instructerc_hf.training.parser import UnknownArgumentError, make_parser, parse_args
+from instructerc_hf.training.schedule import apply_global_batch_size
+from instructerc_hf.training.trainer import LOSS_WEIGHT, InstructERCTrainer
 
 ROOT = Path(__file__).resolve().parents[1]
 SFT_SCRIPT = ROOT / "examples" / "sft.py"
@@ -286,7 +279,7 @@ def test_alpha_zero_impact_rows_add_no_gradient(meld_raw: str, tiny_dir: str, tm
 def test_training_selection_equals_the_builder(meld_raw: str) -> None:
     data = ERCDataArguments(raw_dir=[meld_raw], fraction="1/4", sampling_seed=7)
     full = load_task_splits(data, "main")["train"]
-    builder = InstructERCBuilder(config_name="meld-main", raw_dir=meld_raw, fraction=0.25, seed=7)
+    builder = InstructERCBuilder(config_name="meld-main", raw_dir=meld_raw, fraction="1/4", sampling_seed=7)
     expected = [row["prompt"] for row in builder.split_rows("train")]
     assert full.select(training_indices(full, data))["prompt"] == expected
     assert len(expected) == round(len(full) / 4)
@@ -294,7 +287,7 @@ def test_training_selection_equals_the_builder(meld_raw: str) -> None:
 
 def test_built_folder_gives_the_rows_of_raw_files(meld_raw: str, tiny_dir: str, tmp_path: Path) -> None:
     folder = tmp_path / "meld"
-    export_dataset("meld", BuildArguments(raw_dir=[meld_raw], out=str(folder), tasks=["main", "impact"],
+    export_dataset(BuildArguments(dataset="meld", raw_dir=[meld_raw], out=str(folder), tasks=["main", "impact"],
                                           label_spaces=["original"]))
     tokenizer = load_tokenizer(tiny_dir)
     for task in ("main", "impact"):

@@ -7,7 +7,7 @@ from typing import Any
 
 from peft import LoraConfig, get_peft_model
 
-from instructerc_hf.erc_config import ERCModelConfig
+from instructerc_hf.configuration import ERCModelConfig
 from instructerc_hf.modeling import load_causal_lm, load_tokenizer
 from instructerc_hf.tasks import prompt_config_for
 from instructerc_hf.testing import build_tiny_llama

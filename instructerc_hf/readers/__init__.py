@@ -6,19 +6,13 @@ from pathlib import Path
 
 from ..labels import get_dataset_labels
 from ..records import SPLITS, DialogueCorpus
+from ..registry import SOURCES
 from .cosmic import read_cosmic_pickle
 from .emorynlp import read_emorynlp
 from .errors import DataFormatError
 from .iemocap import read_iemocap_tsv
 from .meld import read_meld_csv
 from .safe_pickle import load_pickle
-
-#: Sources each dataset can be read from; the first is the default.
-SOURCES: dict[str, tuple[str, ...]] = {
-    "meld": ("csv", "pickle"),
-    "emorynlp": ("csv", "json", "pickle"),
-    "iemocap": ("pickle", "tsv"),
-}
 
 
 def read_corpus(

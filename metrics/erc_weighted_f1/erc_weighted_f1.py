@@ -7,7 +7,7 @@ from typing import Any
 import datasets
 import evaluate
 
-from instructerc_hf.scoring import compute_erc_metrics
+from instructerc_hf.metrics import compute_erc_metrics
 
 _DESCRIPTION = """\
 Emotion recognition in conversation (ERC) metric of InstructERC. Generated texts are mapped to labels as the

@@ -1,0 +1,151 @@
+"""``datasets`` builders for InstructERC instruction data.
+
+One :class:`InstructERCBuilder` with a :class:`InstructERCConfig` per dataset x task x label space,
+named ``<dataset>-<task>`` (original labels) or ``<dataset>-<task>-unified``, e.g. ``meld-main``
+or ``unified-main-unified``. Raw data is never downloaded: pass ``raw_dir`` (one folder, or
+``["meld=...", "iemocap=...", "emorynlp=..."]`` for ``unified``)::
+
+    builder = InstructERCBuilder(config_name="meld-main", raw_dir="MELD/data/MELD", cache_dir=tmp)
+    builder.download_and_prepare()
+    splits = builder.as_dataset()
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import datasets
+
+from ..labels import LABEL_SPACES, LabelSpace
+from ..mixing import sample_training_rows
+from ..prompts import PromptConfig
+from ..readers import read_corpus
+from ..records import SPLITS, DialogueCorpus
+from ..registry import BUILD_TARGETS, LICENSES, UNIFIED
+from ..tasks import TASKS, check_task, corpus_rows, prompt_config_for
+from .options import DataOptions
+
+logger = logging.getLogger(__name__)
+
+_HF_SPLITS = {"train": datasets.Split.TRAIN, "validation": datasets.Split.VALIDATION, "test": datasets.Split.TEST}
+
+
+def row_features(label_names: tuple[str, ...]) -> datasets.Features:
+    """The features of every instruction-data config; ``label`` is a ClassLabel."""
+    return datasets.Features(
+        {
+            "prompt": datasets.Value("string"),
+            "completion": datasets.Value("string"),
+            "task": datasets.Value("string"),
+            "dataset": datasets.Value("string"),
+            "dialogue_id": datasets.Value("string"),
+            "turn": datasets.Value("int32"),
+            "speaker": datasets.Value("string"),
+            "speaker_id": datasets.Value("int32"),
+            "text": datasets.Value("string"),
+            "label": datasets.ClassLabel(names=list(label_names)),
+        }
+    )
+
+
+def config_name(target: str, task: str, label_space: LabelSpace) -> str:
+    """``meld-main``, ``meld-main-unified``; the unified target is always in the unified space."""
+    return f"{target}-{task}" + ("-unified" if label_space == "unified" else "")
+
+
+@dataclass
+class InstructERCConfig(datasets.BuilderConfig, DataOptions):
+    """One dataset x task x label space (``task``, ``label_space``), and the :class:`DataOptions` to read and sample
+    it with (``dataset``, ``raw_dir``, ``window``, ``mix``, ``fraction`` ...)."""
+
+    task: str = "main"
+    label_space: LabelSpace = "original"
+
+    def __post_init__(self) -> None:
+        datasets.BuilderConfig.__post_init__(self)
+        DataOptions.__post_init__(self)
+
+
+def _default_configs() -> list[InstructERCConfig]:
+    configs = []
+    for target in BUILD_TARGETS:
+        spaces: tuple[LabelSpace, ...] = ("unified",) if target == UNIFIED else LABEL_SPACES
+        for task in TASKS:
+            for space in spaces:
+                name = config_name(target, task, space)
+                configs.append(InstructERCConfig(name=name, dataset=target, task=task, label_space=space))
+    return configs
+
+
+@lru_cache(maxsize=16)
+def _cached_corpus(dataset: str, raw_dir: str, source: str | None, repair: bool) -> DialogueCorpus:
+    corpus = read_corpus(dataset, raw_dir, source=source, repair_text=repair)
+    logger.info(corpus.report.summary())
+    return corpus
+
+
+def load_corpus(config: InstructERCConfig, dataset: str) -> DialogueCorpus:
+    """Read (once per process) the raw corpus ``config`` needs for ``dataset``."""
+    if not config.raw_dir:
+        raise ValueError(f"config {config.name!r} needs raw_dir=... (NAME=PATH per dataset for the unified target)")
+    single, folders = config.raw_dirs()
+    source = "pickle" if config.official else config.source
+    return _cached_corpus(dataset, folders.get(dataset) or str(single), source, not config.official)
+
+
+class InstructERCBuilder(datasets.GeneratorBasedBuilder):
+    """Builds InstructERC prompt-completion data from the raw MELD, IEMOCAP and EmoryNLP files."""
+
+    BUILDER_CONFIG_CLASS = InstructERCConfig
+    BUILDER_CONFIGS = _default_configs()
+    DEFAULT_CONFIG_NAME = "meld-main"
+    VERSION = datasets.Version("1.0.0")
+    config: InstructERCConfig
+
+    def _info(self) -> datasets.DatasetInfo:
+        check_task(self.config.task)
+        if self.config.dataset not in BUILD_TARGETS:
+            raise ValueError(f"unknown target {self.config.dataset!r}; expected one of {list(BUILD_TARGETS)}")
+        return datasets.DatasetInfo(
+            description=f"InstructERC {self.config.task} task on {self.config.dataset}",
+            features=row_features(self._prompt_config().labels),
+            homepage="https://arxiv.org/abs/2309.11911",
+            license=LICENSES[self.config.dataset] if self.config.dataset != UNIFIED else "other",
+        )
+
+    def _prompt_config(self) -> PromptConfig:
+        return prompt_config_for(self.config.datasets, self.config.label_space, self.config.window)
+
+    def _split_generators(self, dl_manager: Any) -> list[datasets.SplitGenerator]:
+        return [datasets.SplitGenerator(name=_HF_SPLITS[split], gen_kwargs={"split": split}) for split in SPLITS]
+
+    def split_rows(self, split: str) -> list[dict[str, Any]]:
+        """All rows of ``split``, mixed and subsampled (training split only) as configured."""
+        prompt_config = self._prompt_config()
+        parts = {
+            name: list(
+                corpus_rows(load_corpus(self.config, name).splits[split], self.config.task, prompt_config,
+                            self.config.label_space)
+            )
+            for name in self.config.datasets
+        }
+        if split != "train":
+            return [row for rows in parts.values() for row in rows]
+        return sample_training_rows(parts, self.config.mix_strategy, self.config.fraction_value,
+                                   self.config.sampling_seed, self.config.ratio_map())
+
+    def _generate_examples(self, split: str) -> Iterator[tuple[int, dict[str, Any]]]:  # type: ignore[override]
+        yield from enumerate(self.split_rows(split))
+
+
+def label_strings(dataset: datasets.Dataset) -> list[str]:
+    """The ``label`` column of built rows as strings (a ClassLabel is decoded)."""
+    feature = dataset.features["label"]
+    values = dataset["label"]
+    if isinstance(feature, datasets.ClassLabel):
+        return [feature.int2str(v) for v in values]
+    return [str(v) for v in values]

@@ -1,0 +1,103 @@
+"""The data options, written once: shared by ``instructerc-hf build``, the builder config and the training arguments."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..mixing import MIX_STRATEGIES, MixStrategy, parse_fraction
+from ..prompts import DEFAULT_WINDOW
+from ..registry import BUILD_TARGETS, SOURCES, UNIFIED, parts_of
+
+
+def parse_ratios(items: list[str] | None) -> dict[str, float]:
+    """``["meld=1", "iemocap=2"]`` as ``{"meld": 1.0, "iemocap": 2.0}``; every ratio must be positive."""
+    ratios: dict[str, float] = {}
+    for item in items or []:
+        name, _, value = item.partition("=")
+        try:
+            ratio = float(value)
+        except ValueError:
+            ratio = 0.0
+        if not name or not ratio > 0:
+            raise ValueError(f"ratios item {item!r} is not NAME=RATIO with a positive ratio")
+        ratios[name] = ratio
+    return ratios
+
+
+def parse_raw_dirs(dataset: str, raw_dir: list[str]) -> tuple[str | None, dict[str, str]]:
+    """``(folder, {})`` for one dataset, or ``(None, {name: folder})`` from NAME=PATH items for ``unified``."""
+    if dataset != UNIFIED:
+        if len(raw_dir) != 1:
+            raise ValueError(f"{dataset} takes one --raw_dir, got {raw_dir}")
+        return raw_dir[0], {}
+    pairs = dict(item.split("=", 1) for item in raw_dir if "=" in item)
+    missing = [name for name in SOURCES if name not in pairs]
+    if missing or len(pairs) != len(raw_dir):
+        raise ValueError(f"unified needs --raw_dir NAME=PATH for each of {list(SOURCES)}; missing {missing}")
+    return None, pairs
+
+
+@dataclass
+class DataOptions:
+    """Which raw conversations become instruction rows, and how the training split is mixed and sampled."""
+
+    dataset: str = field(
+        default="meld", metadata={"help": f"ERC dataset: one of {list(BUILD_TARGETS)} (unified mixes all three)."}
+    )
+    raw_dir: list[str] | None = field(
+        default=None,
+        metadata={"help": "Folder of the raw files; for unified one NAME=PATH per dataset (meld=... iemocap=... "
+                          "emorynlp=...). Nothing is downloaded."},
+    )
+    source: str | None = field(
+        default=None, metadata={"help": f"Reader source per dataset, the first is the default: {SOURCES}."}
+    )
+    official: bool = field(
+        default=False,
+        metadata={"help": "Official-compatible mode: read the COSMIC pickles and keep their raw characters, so "
+                          "prompts equal the official code's byte for byte."},
+    )
+    window: int = field(default=DEFAULT_WINDOW, metadata={"help": "Previous utterances shown with the current one."})
+    mix: str = field(default="total", metadata={"help": f"Unified training split mixing: {list(MIX_STRATEGIES)}."})
+    ratios: list[str] | None = field(
+        default=None, metadata={"help": "Ratio Mix ratios as NAME=RATIO (default 1 each), e.g. meld=1 iemocap=2."}
+    )
+    fraction: str = field(
+        default="1", metadata={"help": "Low-resource fraction of the training split: 1, 1/2 ... 1/64 or a float."}
+    )
+    sampling_seed: int = field(default=42, metadata={"help": "Seed of Ratio Mix and low-resource sampling."})
+
+    def __post_init__(self) -> None:
+        if isinstance(self.raw_dir, str):  # one folder given from Python
+            self.raw_dir = [self.raw_dir]
+        if self.dataset not in BUILD_TARGETS:
+            raise ValueError(f"unknown dataset {self.dataset!r}; expected one of {list(BUILD_TARGETS)}")
+        if self.window < 0:
+            raise ValueError(f"window must be >= 0, got {self.window}")
+        if self.mix not in MIX_STRATEGIES:
+            raise ValueError(f"unknown mix {self.mix!r}; expected one of {list(MIX_STRATEGIES)}")
+        parse_fraction(self.fraction)
+        parse_ratios(self.ratios)
+
+    @property
+    def datasets(self) -> tuple[str, ...]:
+        """The datasets the data comes from."""
+        return parts_of(self.dataset)
+
+    @property
+    def fraction_value(self) -> float:
+        return parse_fraction(self.fraction)
+
+    @property
+    def mix_strategy(self) -> MixStrategy:
+        return "ratio" if self.mix == "ratio" else "total"
+
+    def ratio_map(self) -> dict[str, float]:
+        """``ratios`` as a mapping."""
+        return parse_ratios(self.ratios)
+
+    def raw_dirs(self) -> tuple[str | None, dict[str, str]]:
+        """The raw folder of a single dataset, or the folder of each dataset of ``unified``."""
+        # a str is one folder; datasets sets builder-config overrides with setattr, bypassing __post_init__
+        folders = [self.raw_dir] if isinstance(self.raw_dir, str) else list(self.raw_dir or [])
+        return parse_raw_dirs(self.dataset, folders)

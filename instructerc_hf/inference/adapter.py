@@ -1,0 +1,44 @@
+"""Loading a trained adapter on its base model for inference."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import torch
+
+from ..configuration import ERCModelConfig
+
+if TYPE_CHECKING:
+    from peft import PeftModel
+    from transformers import PreTrainedTokenizerBase
+
+
+def load_adapter(
+    model_dir: str | Path,
+    *,
+    base_model: str | None = None,
+    dtype: torch.dtype | str | None = None,
+    device: str | torch.device | None = None,
+) -> tuple[PeftModel, PreTrainedTokenizerBase, ERCModelConfig]:
+    """Load a trained adapter (local folder or Hub id) on its base model, unmerged, in eval mode.
+
+    The base model is ``base_model``, else ``ERCModelConfig.base_model`` resolved by
+    :func:`instructerc_hf.modeling.resolve_base_model` (so the offline SmolLM2 default works on any machine).
+    The tokenizer is the adapter's own when the folder has one, else the base model's.
+    """
+    from peft import PeftModel
+
+    from ..modeling import load_causal_lm, load_tokenizer, resolve_base_model
+
+    config = ERCModelConfig.from_pretrained(model_dir)
+    base = resolve_base_model(base_model or config.base_model)
+    model = PeftModel.from_pretrained(load_causal_lm(base, dtype=dtype), str(model_dir))
+    if device is not None:
+        model.to(device)
+    model.eval()
+    try:
+        tokenizer = load_tokenizer(str(model_dir))
+    except (OSError, ValueError):
+        tokenizer = load_tokenizer(base)
+    return model, tokenizer, config

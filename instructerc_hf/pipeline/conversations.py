@@ -1,0 +1,70 @@
+"""Conversations as the pipeline takes them: turn lists, ``turns`` mappings or parallel ``speakers``/``utterances`` rows."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ..records import Turn, number_speakers_by_appearance
+
+if TYPE_CHECKING:
+    pass
+
+
+Conversation = Sequence[Mapping[str, Any]] | Mapping[str, Any]
+
+
+class ConversationFormatError(ValueError):
+    """An input that is not a conversation."""
+
+
+@dataclass(frozen=True)
+class ConversationInput:
+    """A normalised conversation (keeps the base pipeline from iterating over the turns of a list)."""
+
+    turns: tuple[Turn, ...]
+
+
+def conversation_turns(conversation: Conversation) -> list[Turn]:
+    """The turns of a conversation, numbered by order of first appearance unless every turn has a ``speaker_id``."""
+    if isinstance(conversation, Mapping):
+        conversation = _mapping_turns(conversation)
+    if isinstance(conversation, str) or not isinstance(conversation, Sequence) or not conversation:
+        raise ConversationFormatError(
+            f"a conversation is a non-empty list of {{'speaker': ..., 'text': ...}} turns, got {type(conversation)}"
+        )
+    for index, turn in enumerate(conversation):
+        if not isinstance(turn, Mapping) or not isinstance(turn.get("text"), str) or "speaker" not in turn:
+            raise ConversationFormatError(f"turn {index} is not a {{'speaker': ..., 'text': str}} mapping: {turn!r}")
+    speakers = [str(turn["speaker"]) for turn in conversation]
+    if all(turn.get("speaker_id") is not None for turn in conversation):
+        ids = [int(turn["speaker_id"]) for turn in conversation]
+    else:
+        ids = number_speakers_by_appearance(speakers)
+    return [
+        Turn(speaker=s, speaker_id=i, text=turn["text"], label="", unified_label="", utterance_id=str(n))
+        for n, (turn, s, i) in enumerate(zip(conversation, speakers, ids, strict=True))
+    ]
+
+
+def _mapping_turns(row: Mapping[str, Any]) -> Sequence[Mapping[str, Any]]:
+    if "turns" in row:
+        return row["turns"]
+    speakers = row.get("speakers", row.get("speaker"))
+    texts = row.get("utterances", row.get("texts", row.get("text")))
+    if isinstance(speakers, Sequence) and isinstance(texts, Sequence) and not isinstance(texts, str):
+        if len(speakers) != len(texts):
+            raise ConversationFormatError(f"{len(speakers)} speakers for {len(texts)} utterances")
+        return [{"speaker": s, "text": t} for s, t in zip(speakers, texts, strict=True)]
+    raise ConversationFormatError(
+        "a conversation mapping needs a 'turns' list or parallel 'speakers' and 'utterances' lists; "
+        f"got the keys {sorted(row)}"
+    )
+
+
+def is_conversation(inputs: Any) -> bool:
+    """One conversation (rather than a list of them)."""
+    if isinstance(inputs, Mapping):
+        return True
+    return isinstance(inputs, Sequence) and bool(inputs) and isinstance(inputs[0], Mapping)

@@ -1,0 +1,190 @@
+"""The ``emotion-recognition-in-conversation`` pipeline: one ``{"label", "score"}`` per utterance of a conversation.
+
+    import instructerc_hf  # registers the task (lazily: see below)
+    from transformers import pipeline
+
+    erc = pipeline("emotion-recognition-in-conversation", model="path/to/adapter")  # or a Hub id
+    erc([{"speaker": "Joey", "text": "How you doin'?"}, {"speaker": "Rachel", "text": "Oh my God!"}])
+    # [{'label': 'neutral', 'score': 0.61}, {'label': 'surprise', 'score': 0.55}]
+
+A conversation is a list of ``{"speaker": ..., "text": ...}`` turns (extra keys such as the rows of
+:mod:`instructerc_hf.tasks` are ignored), or a mapping with a ``turns`` list, or a dialogue-level row with parallel
+``speakers``/``utterances`` lists. Speakers are numbered by order of first appearance, as the readers do; a turn may
+give its ``speaker_id`` instead (IEMOCAP's M=0/F=1). Utterance ``i`` is classified from the prompt that the adapter was
+trained with (:func:`instructerc_hf.prompts.main_prompt` and the adapter's saved :class:`PromptConfig`), which never
+shows a later utterance. Default mode: label scoring; ``mode="generate"`` uses greedy generation
+(see :mod:`instructerc_hf.inference`) and adds ``generated_text``.
+
+Loading: ``pipeline(task, model=DIR_OR_HUB_ID)`` goes through transformers' PEFT support, so the base model named in
+``adapter_config.json`` must be loadable here (a Hub id, or a local path that exists on this machine).
+:func:`load_erc_pipeline` instead resolves the base model from ``instructerc_config.json`` (the offline SmolLM2 default
+included).
+
+Demonstrations: an adapter trained with retrieved demonstrations holds its domain base (``domain_base.jsonl``) beside
+``instructerc_config.json``; the pipeline rebuilds the retriever from both
+(:func:`instructerc_hf.retrieval.load_retriever`, also from a Hub repo that has the file) and adds to each prompt the
+demonstrations of the saved ``inference_pairing``, which must be ``all_labels``: the pipeline has no label to pair on,
+gold or predicted. A ``retriever=`` argument takes precedence. An adapter trained with demonstrations but saved
+without its base runs without them, with a warning: pass ``retriever=`` to add them.
+
+Registration: importing ``transformers.pipelines`` takes seconds, so ``import instructerc_hf`` only installs an import
+hook that registers the task the moment ``transformers.pipelines`` is imported (``from transformers import pipeline``
+does it); importing this module registers it at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from transformers import Pipeline
+from transformers.pipelines import PIPELINE_REGISTRY
+
+from ..configuration import ERCModelConfig
+from ..inference.adapter import load_adapter
+from ..inference.defaults import MODES
+from ..inference.predict import predict
+from ..inference.prediction import Prediction
+from ..prompts import main_prompt
+from ..records import Turn
+from ..registry import PIPELINE_TASK
+from ..retrieval.inject import demonstrated_prompt
+from ..retrieval.retriever import DemonstrationRetriever
+from .conversations import Conversation, ConversationFormatError, ConversationInput, conversation_turns, is_conversation
+from .model import CONFIG_ATTRIBUTE, SOURCE_ATTRIBUTE, ERCAdapterModel, saved_retriever
+
+if TYPE_CHECKING:
+    import torch
+
+TASK = PIPELINE_TASK
+
+
+class ERCPipeline(Pipeline):
+    """Emotion recognition in conversation with an InstructERC adapter (see the module docstring).
+
+    Call options (also accepted at construction): ``mode`` (``"score"`` or ``"generate"``), ``append_eos`` and
+    ``pack_tokens`` (label scoring), ``max_new_tokens`` and ``generation_batch_size`` (generation).
+    """
+
+    _load_tokenizer = True  # type: ignore[assignment]
+    _load_processor = False  # type: ignore[assignment]
+    _load_image_processor = False  # type: ignore[assignment]
+    _load_feature_extractor = False  # type: ignore[assignment]
+
+    def __init__(
+        self,
+        *args: Any,
+        erc_config: ERCModelConfig | None = None,
+        retriever: DemonstrationRetriever | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        config = erc_config or getattr(self.model, CONFIG_ATTRIBUTE, None)
+        if config is None:
+            raise ValueError(
+                f"no InstructERC config: load the pipeline from an adapter folder or Hub id "
+                f"(pipeline({TASK!r}, model=...)) or pass erc_config=ERCModelConfig.from_pretrained(...)"
+            )
+        if self.tokenizer is None:
+            raise ValueError("the pipeline needs the adapter's tokenizer")
+        if self.tokenizer.pad_token is None:
+            self.tokenizer.pad_token = self.tokenizer.eos_token
+        self.erc_config: ERCModelConfig = config
+        if retriever is None:
+            retriever = saved_retriever(getattr(self.model, SOURCE_ATTRIBUTE, None), config)
+        if retriever is not None and retriever.config.inference_pairing != "all_labels":
+            raise ValueError(
+                "the retriever's inference_pairing is 'same_label', which needs a label per utterance; the pipeline "
+                "has none. Pass retriever=load_retriever(model_dir, inference_pairing='all_labels'), or add the "
+                "demonstrations yourself with add_demonstrations(..., mode='inference', labels=...)"
+            )
+        self.retriever = retriever
+
+    def _sanitize_parameters(  # type: ignore[override]
+        self,
+        mode: str | None = None,
+        append_eos: bool | None = None,
+        pack_tokens: int | None = None,
+        max_new_tokens: int | None = None,
+        generation_batch_size: int | None = None,
+    ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+        forward: dict[str, Any] = {}
+        if mode is not None:
+            if mode not in MODES:
+                raise ValueError(f"mode must be one of {list(MODES)}, got {mode!r}")
+            forward["mode"] = mode
+        options = {"append_eos": append_eos, "pack_tokens": pack_tokens, "max_new_tokens": max_new_tokens,
+                   "batch_size": generation_batch_size}
+        forward.update({k: v for k, v in options.items() if v is not None})
+        return {}, forward, {}
+
+    def __call__(self, inputs: Conversation | Sequence[Conversation], **kwargs: Any) -> Any:  # type: ignore[override]
+        """Classify every utterance of one conversation (a list of dicts), or of each of a list of conversations."""
+        if is_conversation(inputs):
+            return super().__call__(ConversationInput(tuple(conversation_turns(inputs))), **kwargs)  # type: ignore[arg-type]
+        if isinstance(inputs, Sequence) and not isinstance(inputs, str):
+            return [self(conversation, **kwargs) for conversation in inputs]
+        raise ConversationFormatError(f"expected a conversation or a list of conversations, got {type(inputs)}")
+
+    def prompts_for(self, conversation: Conversation) -> list[str]:
+        """The prompt of every utterance of ``conversation``, as the adapter was trained (plus demonstrations)."""
+        return self._prompts(conversation_turns(conversation))
+
+    def _prompts(self, turns: list[Turn]) -> list[str]:
+        prompt_config = self.erc_config.prompt
+        prompts = [main_prompt(turns, index, prompt_config) for index in range(len(turns))]
+        if self.retriever is None:
+            return prompts
+        found = self.retriever.retrieve([turn.text for turn in turns])  # all-labels pairing: no label is read
+        return [demonstrated_prompt(p, demos, prompt_config) for p, demos in zip(prompts, found, strict=True)]
+
+    def preprocess(self, dialogue: ConversationInput) -> dict[str, Any]:  # type: ignore[override]
+        return {"prompts": self._prompts(list(dialogue.turns))}
+
+    def _forward(  # type: ignore[override]
+        self, model_inputs: dict[str, Any], mode: str = "score", **options: Any
+    ) -> dict[str, Any]:
+        if mode == "score":
+            options.pop("max_new_tokens", None), options.pop("batch_size", None)
+        else:
+            options.pop("append_eos", None), options.pop("pack_tokens", None)
+        predictions = predict(
+            self.model, self.tokenizer, model_inputs["prompts"], self.erc_config.labels, mode,  # type: ignore[arg-type]
+            progress=False, **options,
+        )
+        return {"predictions": predictions}
+
+    def postprocess(self, model_outputs: dict[str, Any]) -> list[dict[str, Any]]:  # type: ignore[override]
+        return [_as_dict(p) for p in model_outputs["predictions"]]
+
+
+def _as_dict(prediction: Prediction) -> dict[str, Any]:
+    out: dict[str, Any] = {"label": prediction.label, "score": prediction.score}
+    if prediction.generated_text is not None:
+        out["generated_text"] = prediction.generated_text
+    return out
+
+
+def register() -> None:
+    """Register :data:`TASK` with transformers' pipeline registry (idempotent)."""
+    if TASK not in PIPELINE_REGISTRY.supported_tasks:
+        PIPELINE_REGISTRY.register_pipeline(TASK, pipeline_class=ERCPipeline, pt_model=ERCAdapterModel, type="text")
+
+
+def load_erc_pipeline(
+    model_dir: str | Path,
+    *,
+    base_model: str | None = None,
+    retriever: DemonstrationRetriever | None = None,
+    dtype: torch.dtype | str | None = None,
+    **kwargs: Any,
+) -> ERCPipeline:
+    """The pipeline of an adapter, its base model resolved by :func:`instructerc_hf.inference.load_adapter`
+    (``dtype``: of the weights, float32 by default)."""
+    model, tokenizer, config = load_adapter(model_dir, base_model=base_model, dtype=dtype)
+    setattr(model, SOURCE_ATTRIBUTE, str(model_dir))
+    return ERCPipeline(model=model, tokenizer=tokenizer, task=TASK, erc_config=config, retriever=retriever, **kwargs)
+
+
+register()

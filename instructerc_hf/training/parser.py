@@ -1,0 +1,65 @@
+"""The ``TrlParser`` of ``examples/sft.py``: recipe, command line and the paper's defaults, unknown keys refused."""
+
+from __future__ import annotations
+
+import difflib
+import sys
+from collections.abc import Sequence
+
+import torch
+from trl import ModelConfig, SFTConfig, TrlParser
+
+from .arguments import PAPER_DEFAULTS, ERCDataArguments, ERCRetrievalArguments, ERCTaskArguments
+
+
+class UnknownArgumentError(ValueError):
+    """A recipe key or command-line option that no dataclass of the parser has."""
+
+
+def _bf16_available() -> bool:
+    """bf16 on a GPU that supports it (TRL defaults to bf16 everywhere, CPU included)."""
+    return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
+
+
+ScriptArguments = tuple[ERCDataArguments, ERCTaskArguments, ERCRetrievalArguments, SFTConfig, ModelConfig]
+
+
+DATACLASSES = (ERCDataArguments, ERCTaskArguments, ERCRetrievalArguments, SFTConfig, ModelConfig)
+
+
+def make_parser() -> TrlParser:
+    """The ``TrlParser`` of ``examples/sft.py``, with :data:`PAPER_DEFAULTS`."""
+    # allow_abbrev=False: a misspelt option must not pass as an abbreviation of another
+    parser = TrlParser(DATACLASSES, allow_abbrev=False)  # type: ignore[arg-type]
+    parser.set_defaults(**PAPER_DEFAULTS, bf16=_bf16_available())
+    return parser
+
+
+def _unknown_keys(strings: Sequence[str]) -> list[str]:
+    return [s[2:].split("=", 1)[0] for s in strings if s.startswith("--")]
+
+
+def _unknown_error(where: str, keys: list[str], parser: TrlParser) -> UnknownArgumentError:
+    known = sorted({action.dest for action in parser._actions})
+    hints = []
+    for key in keys:
+        close = difflib.get_close_matches(key, known, n=3)
+        hints.append(f"{key!r}" + (f" (did you mean {', '.join(map(repr, close))}?)" if close else ""))
+    names = ", ".join(cls.__name__ for cls in DATACLASSES)
+    return UnknownArgumentError(f"{where} has unknown key(s): {'; '.join(hints)}. Valid keys are the fields of {names}.")
+
+
+def parse_args(argv: Sequence[str] | None = None) -> ScriptArguments:
+    """Parse ``--config recipe.yaml`` and the command line; unknown keys raise :class:`UnknownArgumentError`."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    recipe = args[args.index("--config") + 1] if "--config" in args[:-1] else None
+    parser = make_parser()
+    *parsed, from_recipe, from_command_line = parser.parse_args_and_config(
+        args, return_remaining_strings=True, separate_remaining_strings=True
+    )
+    if from_recipe:
+        raise _unknown_error(f"recipe {recipe}", _unknown_keys(from_recipe), parser)
+    if from_command_line:
+        raise _unknown_error("the command line", _unknown_keys(from_command_line) or from_command_line, parser)
+    data, tasks, retrieval, training, model = parsed
+    return data, tasks, retrieval, training, model

@@ -1,0 +1,256 @@
+"""``InstructERCTrainer``: TRL's ``SFTTrainer`` with a per-example loss weight.
+
+InstructERC mixes the main emotion-recognition task with auxiliary tasks (speaker identification, emotion impact
+prediction) whose examples are down-weighted, e.g. by ``alpha = 0.1``. Rows carry the weight in a ``loss_weight``
+column; rows of a dataset without that column weigh 1.0, and the trainer then behaves exactly like ``SFTTrainer``.
+
+Normalisation: the loss of a batch is ``sum_i w_i * sum_{t in completion(i)} -log p(t) / N``, where ``N`` is the
+number of completion tokens, the same denominator as ``SFTTrainer`` (``num_items_in_batch``, i.e. counted over the
+whole gradient-accumulation window, or the batch's own count when Trainer passes none). It is a token-level mean of
+weighted token losses, so:
+
+* all weights 1 give exactly the ``SFTTrainer`` loss; a weight-0 example adds nothing to the gradient (its tokens
+  still count in ``N``, which only rescales the batch);
+* gradient accumulation stays exact, because ``N`` is the unweighted token count that Trainer computes;
+* an auxiliary example always counts ``alpha`` times a main one, whatever the batch mix. Dividing by the weighted
+  count ``sum w_i * n_i`` instead would scale a batch of only auxiliary examples back to full strength (``alpha``
+  would cancel, always so at batch size 1), would be undefined when every weight is 0, and would need a custom
+  ``num_items_in_batch``.
+
+Evaluation batches with the column are weighted the same way, so ``eval_loss`` is the training objective.
+Given a :class:`LabelEvalSet`, :meth:`InstructERCTrainer.evaluate` also scores every label after each validation
+prompt (:func:`instructerc_hf.inference.score_labels`) and adds ``eval_weighted_f1``, ``eval_accuracy`` and
+``eval_macro_f1`` to the metrics before they are logged, so ``metric_for_best_model="weighted_f1"`` and early stopping
+can use them. Every process scores the whole set (identical forward passes, which sharded DeepSpeed ZeRO-3 and FSDP
+models need), so the metrics are the same on all ranks.
+Packing and padding-free batches are not supported with weights (packing drops every column but ``input_ids`` and
+``labels``; padding-free flattens the batch into one row).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, cast
+
+import torch
+from datasets import Dataset, IterableDataset
+from peft import PeftModel
+from torch.utils.data import DataLoader
+from transformers import PreTrainedModel, TrainingArguments
+from transformers.trainer_utils import EvalLoopOutput
+from trl import SFTConfig, SFTTrainer
+from trl.data_utils import get_dataset_column_names
+
+from ..inference.defaults import DEFAULT_PACK_TOKENS
+from ..inference.scoring import score_labels
+from ..metrics import compute_erc_metrics
+
+LOSS_WEIGHT = "loss_weight"
+#: The scalar label-scoring metrics reported by evaluation (``eval_`` + name).
+LABEL_METRICS: tuple[str, ...] = (
+    "weighted_f1", "accuracy", "macro_f1", "demonstration_copy_rate", "demonstration_label_accuracy",
+)
+
+Collator = Callable[[list[dict[str, Any]]], dict[str, Any]]
+
+
+@dataclass
+class LossWeightCollator:
+    """Wrap a collator: take ``loss_weight`` out of each example and add it to the batch as a ``(batch,)`` tensor.
+
+    Examples without the key weigh 1.0; when no example has it, the batch is the wrapped collator's own.
+    """
+
+    collator: Collator
+
+    def __call__(self, examples: list[dict[str, Any]]) -> dict[str, Any]:
+        if not any(LOSS_WEIGHT in example for example in examples):
+            return self.collator(examples)
+        weights = [float(example.get(LOSS_WEIGHT, 1.0)) for example in examples]
+        batch = self.collator([{k: v for k, v in example.items() if k != LOSS_WEIGHT} for example in examples])
+        batch[LOSS_WEIGHT] = torch.tensor(weights, dtype=torch.float32)
+        return batch
+
+
+@dataclass
+class LabelEvalSet:
+    """Validation prompts and gold labels that :meth:`InstructERCTrainer.evaluate` scores.
+
+    Attributes:
+        prompts: the prompts exactly as trained (a completion is `` <label>`` + EOS).
+        references: the gold label of each prompt.
+        labels: the label set scored after every prompt, in prompt order.
+        demonstration_labels: the label of each prompt's retrieved demonstration, if any (adds copy-rate metrics).
+        pack_tokens: tokens per label-scoring forward pass.
+    """
+
+    prompts: list[str]
+    references: list[str]
+    labels: tuple[str, ...]
+    demonstration_labels: list[str] | None = None
+    pack_tokens: int = DEFAULT_PACK_TOKENS
+
+
+def weighted_token_loss(
+    log_probs: torch.Tensor,
+    label_mask: torch.Tensor,
+    weights: torch.Tensor,
+    num_items_in_batch: torch.Tensor | int | None = None,
+    dft: bool = False,
+) -> torch.Tensor:
+    """``sum_i w_i * sum_t -log p_it / N``, with ``N = num_items_in_batch`` or the number of labelled tokens.
+
+    ``log_probs`` and ``label_mask`` are the ``(batch, seq - 1)`` fields of TRL's fused LM head output (log-probs
+    are zero on ignored positions); ``dft`` applies Dynamic Fine-Tuning's probability scaling like ``SFTTrainer``.
+    """
+    per_token = -log_probs
+    if dft:
+        per_token = per_token * log_probs.exp().detach()
+    per_token = per_token * weights.to(per_token)[:, None]
+    num_tokens = label_mask.sum() if num_items_in_batch is None else num_items_in_batch
+    return per_token.sum() / torch.as_tensor(num_tokens, device=per_token.device).clamp(min=1)
+
+
+def _has_loss_weight(datasets: Iterable[Dataset | IterableDataset | None]) -> bool:
+    return any(d is not None and LOSS_WEIGHT in get_dataset_column_names(d) for d in datasets)
+
+
+class InstructERCTrainer(SFTTrainer):
+    """``SFTTrainer`` whose loss weights each example by its ``loss_weight`` column (1.0 when absent).
+
+    Takes ``SFTTrainer``'s arguments plus ``label_eval``. The weight column survives ``remove_unused_columns`` (it is
+    added to the signature columns) and reaches ``compute_loss`` through :class:`LossWeightCollator`, which wraps any
+    collator.
+    """
+
+    def __init__(
+        self,
+        model: str | PreTrainedModel | PeftModel,
+        args: SFTConfig | TrainingArguments | None = None,
+        data_collator: Collator | None = None,
+        train_dataset: Dataset | IterableDataset | None = None,
+        eval_dataset: Dataset | IterableDataset | dict[str, Dataset | IterableDataset] | None = None,
+        label_eval: LabelEvalSet | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(model, args, data_collator, train_dataset, eval_dataset, **kwargs)
+        self.label_eval = label_eval
+        self._score_labels_now = False
+        # The raw datasets: preparation with packing drops the weight column
+        evals = eval_dataset.values() if isinstance(eval_dataset, dict) else [eval_dataset]
+        if _has_loss_weight([train_dataset, *evals]):
+            self._check_weights_supported()
+        self.data_collator = LossWeightCollator(self.data_collator)
+
+    def _check_weights_supported(self) -> None:
+        """Refuse configurations whose loss or batches the weighted loss cannot reproduce."""
+        args = cast(SFTConfig, self.args)
+        unsupported = {
+            "packing": args.packing or bool(args.eval_packing),
+            "padding_free": self.padding_free,
+            "compute_loss_func": self.compute_loss_func is not None,
+            "label_smoothing_factor": self.label_smoother is not None,
+            "MoE router aux loss": self.aux_loss_enabled,
+        }
+        used = [name for name, on in unsupported.items() if on]
+        if used:
+            raise ValueError(f"a `{LOSS_WEIGHT}` column cannot be combined with: {', '.join(used)}")
+
+    def _set_signature_columns_if_needed(self) -> None:
+        super()._set_signature_columns_if_needed()
+        columns: list[str] = list(self._signature_columns or [])
+        if LOSS_WEIGHT not in columns:
+            self._signature_columns = [*columns, LOSS_WEIGHT]  # type: ignore[assignment]
+
+    def compute_loss(
+        self,
+        model: torch.nn.Module,
+        inputs: dict[str, Any],
+        return_outputs: bool = False,
+        num_items_in_batch: torch.Tensor | int | None = None,
+    ) -> torch.Tensor | tuple[torch.Tensor, Any]:
+        """The weighted loss when the batch has ``loss_weight``, else ``SFTTrainer.compute_loss`` unchanged."""
+        weights = inputs.pop(LOSS_WEIGHT, None)
+        if weights is None:
+            return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
+        inputs["use_cache"] = False
+        outputs = model(**inputs, fused_lm_head=True)
+        loss = weighted_token_loss(
+            outputs.log_probs,
+            outputs.label_mask,
+            weights,
+            num_items_in_batch,
+            dft=cast(SFTConfig, self.args).loss_type == "dft",
+        )
+        # Like SFTTrainer: `num_items_in_batch` counts every rank's tokens and DDP averages gradients across ranks
+        if self.args.average_tokens_across_devices and num_items_in_batch is not None:
+            loss = loss * (self.accelerator.num_processes // self.get_tp_size())
+        self._log_token_metrics("train" if model.training else "eval", inputs, outputs)
+        if not return_outputs:
+            return loss
+        with torch.no_grad():  # the fused head builds no logits; recompute them like SFTTrainer does
+            logits_outputs = model(**{k: v for k, v in inputs.items() if k != "labels"})
+        return loss, logits_outputs
+
+    def _log_token_metrics(self, mode: str, inputs: dict[str, Any], outputs: Any) -> None:
+        """Entropy, token accuracy and token count, as ``SFTTrainer.compute_loss`` records them."""
+        gather = self.accelerator.gather_for_metrics
+        num_valid = gather(outputs.label_mask.sum()).sum()
+        entropy_sum = gather(outputs.entropy.detach().sum()).sum()
+        num_correct = gather(outputs.is_top1.sum()).sum()
+        self._metrics[mode]["entropy"].append((entropy_sum / num_valid).item() if num_valid > 0 else 0.0)
+        self._metrics[mode]["mean_token_accuracy"].append((num_correct / num_valid).item() if num_valid > 0 else 0.0)
+        if mode == "train":
+            self._total_train_tokens += gather(inputs["attention_mask"].sum()).sum().item() // self._tp_size
+        self._metrics[mode]["num_tokens"] = [self._total_train_tokens]
+
+    def evaluate(
+        self,
+        eval_dataset: Dataset | IterableDataset | dict[str, Dataset | IterableDataset] | None = None,
+        ignore_keys: list[str] | None = None,
+        metric_key_prefix: str = "eval",
+    ) -> dict[str, float]:
+        """``SFTTrainer.evaluate``; on the trainer's own eval dataset it adds the :class:`LabelEvalSet` metrics."""
+        self._score_labels_now = (
+            self.label_eval is not None and eval_dataset is None and not isinstance(self.eval_dataset, dict)
+        )
+        try:
+            return super().evaluate(eval_dataset, ignore_keys, metric_key_prefix)  # type: ignore[arg-type]
+        finally:
+            self._score_labels_now = False
+
+    def evaluation_loop(
+        self,
+        dataloader: DataLoader,
+        description: str,
+        prediction_loss_only: bool | None = None,
+        ignore_keys: list[str] | None = None,
+        metric_key_prefix: str = "eval",
+    ) -> EvalLoopOutput:
+        """Trainer's loop, plus the label metrics (before ``evaluate`` logs them and calls the callbacks)."""
+        output = super().evaluation_loop(dataloader, description, prediction_loss_only, ignore_keys, metric_key_prefix)
+        if self._score_labels_now and output.metrics is not None:
+            output.metrics.update({f"{metric_key_prefix}_{k}": v for k, v in self.label_metrics().items()})
+        return output
+
+    def label_metrics(self) -> dict[str, float]:
+        """Score every label after every prompt of ``label_eval``; weighted F1, accuracy, macro F1 (percentages)."""
+        if self.label_eval is None:
+            raise ValueError("this trainer has no label_eval set")
+        evaluation = self.label_eval
+        model = cast(torch.nn.Module, self.model_wrapped if self.is_fsdp_enabled else self.model)
+        training = model.training
+        model.eval()
+        try:
+            predictions = score_labels(
+                model, self.processing_class, evaluation.prompts, evaluation.labels,  # type: ignore[arg-type]
+                pack_tokens=evaluation.pack_tokens, progress=False,
+            )
+        finally:
+            model.train(training)
+        metrics = compute_erc_metrics(
+            [p.label for p in predictions], evaluation.references, evaluation.labels,
+            demonstration_labels=evaluation.demonstration_labels,
+        )
+        return {name: float(metrics[name]) for name in LABEL_METRICS if name in metrics}
