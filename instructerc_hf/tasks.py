@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from .labels import LabelSpace, get_dataset_labels
-from .prompts import PromptConfig, impact_prompt, main_prompt, plain_prompt, speaker_prompt
+from .prompts import DEFAULT_WINDOW, PromptConfig, impact_prompt, main_prompt, plain_prompt, speaker_prompt
 from .records import Dialogue
 
 TASKS: tuple[str, ...] = ("main", "speaker", "impact", "plain")
@@ -34,7 +34,7 @@ def check_task(task: str) -> str:
 
 
 def prompt_config_for(
-    datasets: Iterable[str], label_space: LabelSpace, window: int = 12, **kwargs: Any
+    datasets: Iterable[str], label_space: LabelSpace, window: int = DEFAULT_WINDOW, **kwargs: Any
 ) -> PromptConfig:
     """The prompt configuration the official code uses for ``datasets`` in ``label_space``."""
     infos = [get_dataset_labels(d) for d in datasets]

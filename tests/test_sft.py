@@ -36,7 +36,14 @@ from instructerc_hf.retrieval.retriever import load_retriever
 from instructerc_hf.tasks import UnknownTaskError, prompt_config_for
 from instructerc_hf.testing import build_tiny_llama
 from instructerc_hf.training.arguments import PAPER_DEFAULTS, ERCDataArguments, ERCRetrievalArguments, ERCTaskArguments
-from instructerc_hf.training.data import Demonstrator, load_task_splits, prepare_task, stage_dataset, training_indices
+from instructerc_hf.training.data import (
+    LOSS_WEIGHT,
+    Demonstrator,
+    load_task_splits,
+    prepare_task,
+    stage_dataset,
+    training_indices,
+)
 from instructerc_hf.training.fitting import (
     HistoryMismatchError,
     PromptTooLongError,
@@ -47,7 +54,7 @@ from instructerc_hf.training.fitting import (
 from instructerc_hf.training.model import TargetModulesError
 from instructerc_hf.training.parser import UnknownArgumentError, make_parser, parse_args
 from instructerc_hf.training.schedule import apply_global_batch_size
-from instructerc_hf.training.trainer import LOSS_WEIGHT, InstructERCTrainer
+from instructerc_hf.training.trainer import InstructERCTrainer
 
 ROOT = Path(__file__).resolve().parents[1]
 SFT_SCRIPT = ROOT / "examples" / "sft.py"

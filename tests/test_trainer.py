@@ -12,7 +12,8 @@ from trl import SFTConfig, SFTTrainer
 
 from instructerc_hf.modeling import load_causal_lm, load_tokenizer
 from instructerc_hf.testing import build_tiny_llama
-from instructerc_hf.training.trainer import LOSS_WEIGHT, InstructERCTrainer, weighted_token_loss
+from instructerc_hf.training.data import LOSS_WEIGHT
+from instructerc_hf.training.trainer import InstructERCTrainer, weighted_token_loss
 
 ROWS = [
     ('Speaker_0: "I am so happy today!"\tThe emotion is:', " joyful"),

@@ -27,8 +27,10 @@ from ..prompts import PromptConfig
 from ..retrieval.domain_base import DomainBase
 from .arguments import ERCDataArguments, ERCRetrievalArguments, ERCTaskArguments
 from .fitting import FitReport, fit_prompts, split_turns
-from .trainer import LOSS_WEIGHT, LabelEvalSet
+from .label_eval import LabelEvalSet
 
+#: The column of per-example loss weights (``impact_alpha`` on impact rows).
+LOSS_WEIGHT = "loss_weight"
 #: Columns of the datasets given to the trainer.
 TRAINER_COLUMNS: tuple[str, ...] = ("prompt", "completion", "task", LOSS_WEIGHT)
 

@@ -41,11 +41,12 @@ from ..retrieval.domain_base import DomainBase
 from .arguments import ERCDataArguments, ERCRetrievalArguments, ERCTaskArguments, prompt_config
 from .card import card_data, schedule_hyperparameters
 from .data import Demonstrator, TaskSplits, label_eval_set, prepare_task, stage_dataset, with_loss_weight
+from .label_eval import LABEL_METRICS, LabelEvalSet
 from .model import load_base_model
 from .parser import ScriptArguments, parse_args
 from .resume import resume_points, stage_finished
 from .summary import StageResult, TrainingSummary, erc_model_config, new_summary
-from .trainer import LABEL_METRICS, InstructERCTrainer, LabelEvalSet
+from .trainer import InstructERCTrainer
 
 logger = logging.getLogger(__name__)
 

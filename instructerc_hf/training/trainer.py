@@ -42,15 +42,10 @@ from transformers.trainer_utils import EvalLoopOutput
 from trl import SFTConfig, SFTTrainer
 from trl.data_utils import get_dataset_column_names
 
-from ..inference.defaults import DEFAULT_PACK_TOKENS
 from ..inference.scoring import score_labels
 from ..metrics import compute_erc_metrics
-
-LOSS_WEIGHT = "loss_weight"
-#: The scalar label-scoring metrics reported by evaluation (``eval_`` + name).
-LABEL_METRICS: tuple[str, ...] = (
-    "weighted_f1", "accuracy", "macro_f1", "demonstration_copy_rate", "demonstration_label_accuracy",
-)
+from .data import LOSS_WEIGHT
+from .label_eval import LABEL_METRICS, LabelEvalSet
 
 Collator = Callable[[list[dict[str, Any]]], dict[str, Any]]
 
@@ -71,25 +66,6 @@ class LossWeightCollator:
         batch = self.collator([{k: v for k, v in example.items() if k != LOSS_WEIGHT} for example in examples])
         batch[LOSS_WEIGHT] = torch.tensor(weights, dtype=torch.float32)
         return batch
-
-
-@dataclass
-class LabelEvalSet:
-    """Validation prompts and gold labels that :meth:`InstructERCTrainer.evaluate` scores.
-
-    Attributes:
-        prompts: the prompts exactly as trained (a completion is `` <label>`` + EOS).
-        references: the gold label of each prompt.
-        labels: the label set scored after every prompt, in prompt order.
-        demonstration_labels: the label of each prompt's retrieved demonstration, if any (adds copy-rate metrics).
-        pack_tokens: tokens per label-scoring forward pass.
-    """
-
-    prompts: list[str]
-    references: list[str]
-    labels: tuple[str, ...]
-    demonstration_labels: list[str] | None = None
-    pack_tokens: int = DEFAULT_PACK_TOKENS
 
 
 def weighted_token_loss(
