@@ -6,7 +6,7 @@
     python examples/sft.py --config recipes/meld/smollm2_cpu_smoke.yaml     # CPU, a few minutes
 
 Arguments: the fields of ``ERCDataArguments``, ``ERCTaskArguments`` and ``ERCRetrievalArguments``
-(``instructerc_hf.config``) and of TRL's ``SFTConfig`` and ``ModelConfig``, as recipe keys or ``--name value``
+(``instructerc_hf.training.arguments``) and of TRL's ``SFTConfig`` and ``ModelConfig``, as recipe keys or ``--name value``
 options (the command line wins). ``python examples/sft.py --help`` lists them all; see ``instructerc_hf.training``
 for the schedule and what ``output_dir`` holds at the end.
 """

@@ -70,7 +70,7 @@ def compute_erc_metrics(
         predictions: predicted labels, or raw generated strings when ``parse`` is True.
         references: gold labels, each one of ``labels``.
         labels: the full label set; fixes the per-class order and the confusion-matrix rows and columns.
-        parse: map ``predictions`` to labels with :func:`instructerc_hf.parsing.parse_labels` first;
+        parse: map ``predictions`` to labels with :func:`instructerc_hf.label_parsing.parse_labels` first;
             the number of fallbacks then gives ``unparseable_rate``.
         fallback_count: how many predictions the parser had to guess (only when ``parse`` is False).
         demonstration_labels: the label of each example's retrieved demonstration.

@@ -79,7 +79,7 @@ class DatasetSplit:
 
 @dataclass
 class Evaluation:
-    """Metrics (percentages, :func:`instructerc_hf.scoring.compute_erc_metrics` keys) of one split."""
+    """Metrics (percentages, :func:`instructerc_hf.metrics.compute_erc_metrics` keys) of one split."""
 
     data: DatasetSplit
     metrics: dict[str, float]

@@ -1,7 +1,7 @@
 """Push a trained adapter (with its model card) or the ``erc_weighted_f1`` metric Space to the Hub.
 
-Datasets are pushed by ``instructerc-hf build --push_to_hub`` (:mod:`instructerc_hf.dataset_export`). Everything goes
-through :func:`instructerc_hf.hub.push_folder`: ``HF_ENDPOINT`` selects another Hub, ``HF_TOKEN`` authenticates.
+Datasets are pushed by ``instructerc-hf build --push_to_hub`` (:mod:`instructerc_hf.data.export`). Everything goes
+through :func:`instructerc_hf.hub.push.push_folder`: ``HF_ENDPOINT`` selects another Hub, ``HF_TOKEN`` authenticates.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ ADAPTER_FILES: tuple[str, ...] = (ADAPTER_CONFIG_NAME, CONFIG_NAME)
 
 
 def is_instructerc_card(path: Path) -> bool:
-    """Whether ``path`` is a card written by :mod:`instructerc_hf.model_card` (not, e.g., PEFT's generic one)."""
+    """Whether ``path`` is a card written by :mod:`instructerc_hf.cards.model_card` (not, e.g., PEFT's generic one)."""
     return path.is_file() and f"- {PIPELINE_TASK}\n" in path.read_text(encoding="utf-8").split("\n---", 1)[0]
 
 

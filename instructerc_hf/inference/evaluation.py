@@ -66,7 +66,7 @@ def with_adapter_demonstrations(data: Dataset, model_dir: str, config: ERCModelC
     """``data`` with the demonstrations the adapter was trained with, retrieved from its saved domain base.
 
     Rows that already carry demonstrations, and adapters trained without them, are left as they are; see
-    :func:`instructerc_hf.pipeline.saved_retriever` for an adapter without a saved base.
+    :func:`instructerc_hf.pipeline.model.saved_retriever` for an adapter without a saved base.
     """
     from ..pipeline.model import saved_retriever
     from ..retrieval.inject import add_demonstrations

@@ -82,7 +82,7 @@ def generate_labels(
     max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS,
     progress: bool = True,
 ) -> list[Prediction]:
-    """Greedy generation, parsed to a label with :func:`instructerc_hf.parsing.parse_label`."""
+    """Greedy generation, parsed to a label with :func:`instructerc_hf.label_parsing.parse_label`."""
     labels = validate_labels(labels)
     generated = generate_texts(
         model, tokenizer, prompts, batch_size=batch_size, max_new_tokens=max_new_tokens, progress=progress

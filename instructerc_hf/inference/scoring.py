@@ -3,7 +3,7 @@
 Two modes turn prompts into labels:
 
 - **generation** (:func:`generate_labels`): greedy decoding (``do_sample=False``), batched and left-padded, at most
-  ``max_new_tokens`` new tokens, mapped to a label by :func:`instructerc_hf.parsing.parse_labels` exactly like the
+  ``max_new_tokens`` new tokens, mapped to a label by :func:`instructerc_hf.label_parsing.parse_labels` exactly like the
   official evaluation. It can produce text that is no label (the parser then guesses; ``Prediction.exact`` is False).
 - **label scoring** (:func:`score_labels`): the log-likelihood of every candidate completion, argmax. Each prompt is
   encoded once and every candidate continuation attends to the prompt's keys and values; the label can never be

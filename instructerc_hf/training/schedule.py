@@ -2,7 +2,7 @@
 
 The paper's schedule (arXiv 2309.11911): stage 1 trains a LoRA adapter on speaker identification; stage
 2 continues **the same adapter** on the main task plus emotion impact prediction, whose loss is weighted by
-``impact_alpha`` (per-example ``loss_weight`` in :class:`~instructerc_hf.trainer.InstructERCTrainer`; the official code
+``impact_alpha`` (per-example ``loss_weight`` in :class:`~instructerc_hf.training.trainer.InstructERCTrainer`; the official code
 never applied its weight, which ``impact_alpha=1`` reproduces).
 
 Layout of ``output_dir``: stage 1 trains in ``output_dir/stage1`` (checkpoints, then its final adapter); stage 2
