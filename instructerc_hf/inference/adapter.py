@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import torch
 
@@ -20,11 +20,13 @@ def load_adapter(
     base_model: str | None = None,
     dtype: torch.dtype | str | None = None,
     device: str | torch.device | None = None,
+    **base_kwargs: Any,
 ) -> tuple[PeftModel, PreTrainedTokenizerBase, ERCModelConfig]:
     """Load a trained adapter (local folder or Hub id) on its base model, unmerged, in eval mode.
 
-    The base model is ``base_model``, else ``ERCModelConfig.base_model`` resolved by
-    :func:`instructerc_hf.modeling.resolve_base_model` (so the offline SmolLM2 default works on any machine).
+    The base model is ``base_model``, else ``ERCModelConfig.base_model`` (a Hub id) resolved by
+    :func:`instructerc_hf.modeling.resolve_base_model`: the embedded SmolLM2 weights offline, the Hub otherwise.
+    ``base_kwargs`` go to the base model's ``from_pretrained`` (``revision``, ``attn_implementation`` ...).
     The tokenizer is the adapter's own when the folder has one, else the base model's.
     """
     from peft import PeftModel
@@ -33,7 +35,7 @@ def load_adapter(
 
     config = ERCModelConfig.from_pretrained(model_dir)
     base = resolve_base_model(base_model or config.base_model)
-    model = PeftModel.from_pretrained(load_causal_lm(base, dtype=dtype), str(model_dir))
+    model = PeftModel.from_pretrained(load_causal_lm(base, dtype=dtype, **base_kwargs), str(model_dir))
     if device is not None:
         model.to(device)
     model.eval()

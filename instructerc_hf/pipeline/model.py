@@ -6,14 +6,13 @@ import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from transformers import AutoModelForCausalLM
-
 from ..configuration import ERCModelConfig
+from ..inference.adapter import load_adapter
 from ..retrieval.errors import DomainBaseNotFoundError
 from ..retrieval.retriever import DemonstrationRetriever, load_retriever
 
 if TYPE_CHECKING:
-    from transformers import PreTrainedModel
+    from peft import PeftModel
 
 
 #: The model attribute holding the adapter's :class:`ERCModelConfig` after :class:`ERCAdapterModel` loaded it.
@@ -27,19 +26,21 @@ SOURCE_ATTRIBUTE = "instructerc_source"
 class ERCAdapterModel:
     """The pipeline's model class: loads an adapter like ``AutoModelForCausalLM`` and keeps its ERC config.
 
-    transformers loads a PEFT adapter folder onto its base model but forgets the folder, so the adapter's
-    ``instructerc_config.json`` is read here and attached to the model as :data:`CONFIG_ATTRIBUTE`, and the folder
-    as :data:`SOURCE_ATTRIBUTE`.
+    The base model is resolved from the adapter's ``instructerc_config.json`` (:func:`instructerc_hf.inference.adapter.
+    load_adapter`: the embedded SmolLM2 weights offline), not downloaded from ``adapter_config.json``'s base; the ERC
+    config is attached to the model as :data:`CONFIG_ATTRIBUTE` and the adapter's folder or repo id as
+    :data:`SOURCE_ATTRIBUTE`.
     """
 
     @classmethod
-    def from_pretrained(cls, model_id: str, *args: Any, **kwargs: Any) -> PreTrainedModel:
-        kwargs.pop("_from_pipeline", None)
-        config = ERCModelConfig.from_pretrained(model_id)
-        model = AutoModelForCausalLM.from_pretrained(model_id, *args, **kwargs)
+    def from_pretrained(cls, model_id: str, *args: Any, **kwargs: Any) -> PeftModel:
+        for ignored in ("_from_pipeline", "config", "_commit_hash", "trust_remote_code"):
+            kwargs.pop(ignored, None)  # the base's config is its own; the adapter's revision is not the base's
+        kwargs.pop("revision", None)
+        model, _, config = load_adapter(model_id, dtype=kwargs.pop("dtype", None), **kwargs)
         setattr(model, CONFIG_ATTRIBUTE, config)
         setattr(model, SOURCE_ATTRIBUTE, str(model_id))
-        return model.eval()
+        return model
 
 
 def saved_retriever(model_dir: str | Path | None, config: ERCModelConfig) -> DemonstrationRetriever | None:

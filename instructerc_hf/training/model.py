@@ -13,6 +13,8 @@ from transformers import PreTrainedModel
 from trl import ModelConfig, SFTConfig, get_quantization_config
 from trl.trainer.utils import create_model_from_path
 
+from ..modeling import base_model_id
+
 
 class TargetModulesError(ValueError):
     """The base model has none of the modules LoRA should adapt."""
@@ -41,6 +43,9 @@ def load_base_model(
 ) -> PreTrainedModel:
     """The base causal LM with the dtype, attention and quantization of ``model_args``, placed as TRL places it.
 
+    Its ``name_or_path`` is the Hub id of :func:`instructerc_hf.modeling.base_model_id`, which PEFT writes into
+    ``adapter_config.json`` as ``base_model_name_or_path``: the adapter then loads on machines that never saw ``path``.
+
     Raises:
         TargetModulesError: it lacks a module ``peft_config`` targets.
     """
@@ -57,4 +62,5 @@ def load_base_model(
         kwargs["device_map"] = None  # the Trainer places (and shards) the model
     model = create_model_from_path(path, **kwargs)
     check_target_modules(model, peft_config, path)
+    model.name_or_path = model.config._name_or_path = base_model_id(model_args.model_name_or_path or path)
     return model

@@ -11,7 +11,7 @@ from typing import Any
 from trl import ModelConfig, SFTConfig
 
 from ..configuration import ERCModelConfig
-from ..modeling import DEFAULT_BASE_MODEL
+from ..modeling import base_model_id
 from ..prompts import PromptConfig
 from ..registry import SUMMARY_NAME
 from .arguments import ERCDataArguments, ERCRetrievalArguments, ERCTaskArguments
@@ -63,7 +63,7 @@ def new_summary(
 ) -> TrainingSummary:
     """The summary before training: arguments, seeds, versions and how many prompts were shortened."""
     return TrainingSummary(
-        base_model=model_args.model_name_or_path or DEFAULT_BASE_MODEL,
+        base_model=base_model_id(model_args.model_name_or_path),
         resolved_base_model=base,
         seeds={"seed": training.seed, "data_seed": training.data_seed, "sampling_seed": data.sampling_seed,
                "retrieval_seed": retrieval.retrieval_seed if retrieval.use_demonstrations else None},
@@ -80,7 +80,7 @@ def erc_model_config(
 ) -> ERCModelConfig:
     """What inference needs to rebuild the training prompts."""
     return ERCModelConfig(
-        base_model=model.model_name_or_path or DEFAULT_BASE_MODEL,
+        base_model=base_model_id(model.model_name_or_path),
         datasets=list(data.datasets),
         label_space=data.space,
         prompt=prompts,
