@@ -44,6 +44,12 @@ LICENSE_NOTES: dict[str, str] = {
     "redistribute**; keep any Hub repo private. MELD: GPL-3.0; EmoryNLP: Apache-2.0.",
 }
 
+#: Hub licence identifiers of the base models whose licence the model card can state.
+BASE_MODEL_LICENSES: dict[str, str] = {
+    "HuggingFaceTB/SmolLM2-135M-Instruct": "apache-2.0",
+    "meta-llama/Llama-2-7b-hf": "llama2",
+}
+
 #: Datasets that may not be redistributed: data containing them is pushed only privately.
 RESTRICTED: frozenset[str] = frozenset({"iemocap", UNIFIED})
 
@@ -89,6 +95,11 @@ CARD_NAME = "README.md"
 #: PEFT's files.
 ADAPTER_CONFIG_NAME = "adapter_config.json"
 ADAPTER_WEIGHTS_NAME = "adapter_model.safetensors"
+#: The tokenizer files ``save_pretrained`` may write (a push takes those present).
+TOKENIZER_FILES: tuple[str, ...] = (
+    "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "added_tokens.json", "chat_template.jinja",
+    "vocab.json", "merges.txt", "tokenizer.model",
+)
 #: The stage-1 (speaker identification) adapter inside the output folder.
 STAGE1_DIR = "stage1"
 #: The files ``instructerc-hf evaluate`` writes.

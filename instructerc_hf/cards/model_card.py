@@ -11,28 +11,28 @@ from __future__ import annotations
 
 import importlib.metadata
 import math
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from transformers import TrainerCallback, TrainerControl, TrainerState, TrainingArguments
 
 from ..configuration import ERCModelConfig
-from ..modeling import DEFAULT_BASE_MODEL
-from ..registry import CARD_NAME, INSTRUCTERC_CITATION, PIPELINE_TASK, TITLES
+from ..registry import BASE_MODEL_LICENSES, CARD_NAME, INSTRUCTERC_CITATION, LICENSES, PIPELINE_TASK, TITLES
 from .render import render_template
 
-#: What the offline default base model (a de-quantised Q4_1 GGUF copy) is a copy of, for the card's ``base_model``.
-OFFLINE_BASE_HUB_ID = "HuggingFaceTB/SmolLM2-135M-Instruct"
-PIPELINE_TAG = "text-generation"
+#: The Hub's task for what the adapter does (one label per utterance); the custom pipeline task is in the usage.
+PIPELINE_TAG = "text-classification"
 TASK_TYPE = "text-classification"
 TASK_NAME = "Emotion Recognition in Conversation"
-#: Metrics shown in ``model-index``: our metric key -> (Hub metric type, display name).
-CARD_METRICS: dict[str, tuple[str, str]] = {
-    "weighted_f1": ("f1", "Weighted F1"),
-    "accuracy": ("accuracy", "Accuracy"),
-    "macro_f1": ("f1", "Macro F1"),
+#: Metrics shown in ``model-index``: our metric key -> (Hub metric type, display name, metric args).
+CARD_METRICS: dict[str, tuple[str, str, dict[str, str] | None]] = {
+    "weighted_f1": ("f1", "Weighted F1", {"average": "weighted"}),
+    "accuracy": ("accuracy", "Accuracy", None),
+    "macro_f1": ("f1", "Macro F1", {"average": "macro"}),
 }
+#: The licence of the composed adapter when its parts disagree (``license: other``), described on the card.
+MIXED_LICENSE_NAME = "base-model-and-training-data-licenses"
 #: TrainingArguments fields listed as hyperparameters (when set).
 TRAINING_FIELDS: tuple[str, ...] = (
     "learning_rate", "num_train_epochs", "max_steps", "per_device_train_batch_size", "per_device_eval_batch_size",
@@ -60,17 +60,19 @@ class DatasetSplit:
 
     Attributes:
         dataset: ``meld``, ``iemocap``, ``emorynlp`` or ``unified`` (the display name comes from it).
-        repo_id: the Hub dataset id (or local folder) the rows came from.
+        repo_id: the Hub dataset id the rows came from, or ``None`` for local data (described by ``source``).
         config: the dataset config (``main``, ``speaker`` ...).
         split: ``train``, ``validation`` or ``test``.
         num_rows: rows used, when known.
+        source: how local data was made (e.g. "the raw MELD files, built on the fly"), shown where there is no id.
     """
 
     dataset: str
-    repo_id: str
+    repo_id: str | None
     config: str
     split: str
     num_rows: int | None = None
+    source: str = ""
 
     @property
     def title(self) -> str:
@@ -97,7 +99,7 @@ class ModelCardData:
         evaluations: metrics per evaluated split (validation during training, test from ``evaluate``).
         hyperparameters: training and LoRA hyperparameters.
         training_log: one row per evaluation during training (epoch, step, losses, metrics).
-        license: the adapter's licence (``None`` leaves it out).
+        embedded_base: trained on the embedded de-quantised Q4_1 GGUF weights of the base (not the Hub's own).
         framework_versions: library versions; defaults to the installed ones.
     """
 
@@ -107,9 +109,38 @@ class ModelCardData:
     evaluations: list[Evaluation] = field(default_factory=list)
     hyperparameters: dict[str, Any] = field(default_factory=dict)
     training_log: list[dict[str, Any]] = field(default_factory=list)
-    license: str | None = None
+    embedded_base: bool = False
     language: str = "en"
     framework_versions: dict[str, str] = field(default_factory=framework_versions)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (saved in the training summary, so that a push can re-render the card)."""
+        data = asdict(self)
+        data["erc_config"] = self.erc_config.to_dict()
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ModelCardData:
+        data = dict(data)
+        data["erc_config"] = ERCModelConfig.from_dict(data["erc_config"])
+        data["train_data"] = [DatasetSplit(**d) for d in data.get("train_data", [])]
+        data["evaluations"] = [Evaluation(DatasetSplit(**e["data"]), e["metrics"], e.get("mode", "score"))
+                               for e in data.get("evaluations", [])]
+        return cls(**data)
+
+    def license_parts(self) -> list[tuple[str, str | None]]:
+        """``(part, licence)`` for the base model and every training dataset; ``None`` when unknown."""
+        base = self.erc_config.base_model
+        parts: list[tuple[str, str | None]] = [(base, BASE_MODEL_LICENSES.get(base))]
+        return parts + [(TITLES[d], LICENSES.get(d)) for d in self.erc_config.datasets if d in TITLES]
+
+    @property
+    def license(self) -> str:
+        """The licence of the parts when they agree, ``unknown`` when one is unknown, else ``other``."""
+        licenses = {license for _, license in self.license_parts()}
+        if None in licenses:
+            return "unknown"
+        return licenses.pop() if len(licenses) == 1 else "other"  # type: ignore[return-value]
 
     def add_evaluation(self, metrics: dict[str, Any], data: DatasetSplit, mode: str = "score") -> None:
         """Record the card metrics of ``data`` (replacing an earlier evaluation of the same split)."""
@@ -127,18 +158,22 @@ class ModelCardData:
 
         results = [
             EvalResult(
-                task_type=TASK_TYPE, task_name=TASK_NAME, dataset_type=e.data.repo_id, dataset_name=e.data.title,
-                dataset_config=e.data.config, dataset_split=e.data.split, metric_type=CARD_METRICS[name][0],
-                metric_name=CARD_METRICS[name][1], metric_value=round(value, 2),
+                task_type=TASK_TYPE, task_name=TASK_NAME, dataset_type=e.data.repo_id or e.data.dataset,
+                dataset_name=e.data.title, dataset_config=e.data.config, dataset_split=e.data.split,
+                metric_type=CARD_METRICS[name][0], metric_name=CARD_METRICS[name][1],
+                metric_args=CARD_METRICS[name][2], metric_value=round(value, 2),
             )
             for e in self.evaluations
             for name, value in e.metrics.items()
         ]
-        datasets = list(dict.fromkeys(d.repo_id for d in [*self.train_data, *(e.data for e in self.evaluations)]))
+        splits = [*self.train_data, *(e.data for e in self.evaluations)]
+        datasets = list(dict.fromkeys(d.repo_id for d in splits if d.repo_id is not None))
+        license = self.license
         data = HubCardData(
             base_model=hub_base_model(self.erc_config.base_model), library_name="peft", pipeline_tag=PIPELINE_TAG,
-            datasets=datasets or None, language=self.language, license=self.license,
-            tags=["instructerc", PIPELINE_TASK, "lora", "peft", "text-classification"],
+            datasets=datasets or None, language=self.language, license=license,
+            license_name=MIXED_LICENSE_NAME if license == "other" else None,
+            tags=["instructerc", PIPELINE_TASK, "emotion-recognition", "lora", "peft"],
             model_name=self.model_id, eval_results=results or None,
         )
         return data.to_yaml()
@@ -151,7 +186,9 @@ class ModelCardData:
             "config": config,
             "labels": list(config.labels),
             "base_model_link": _model_link(config.base_model),
-            "offline_base": config.base_model == DEFAULT_BASE_MODEL,
+            "embedded_base": self.embedded_base,
+            "license": self.license,
+            "license_parts": self.license_parts(),
             "dataset_titles": [TITLES.get(d, d) for d in config.datasets],
             "task": PIPELINE_TASK,
             "metric_names": list(CARD_METRICS),
@@ -160,16 +197,15 @@ class ModelCardData:
         }
 
 
-def _is_hub_id(model: str) -> bool:
-    parts = model.split("/")
-    return len(parts) == 2 and all(parts) and not model.startswith((".", "~")) and not Path(model).exists()
+def is_hub_id(name: str) -> bool:
+    """``namespace/name`` that is no local path."""
+    parts = name.split("/")
+    return len(parts) == 2 and all(parts) and not name.startswith((".", "~")) and not Path(name).exists()
 
 
 def hub_base_model(model: str) -> str | None:
-    """The card's ``base_model``: a Hub id as is, the offline default as what it copies, a local path left out."""
-    if model == DEFAULT_BASE_MODEL:
-        return OFFLINE_BASE_HUB_ID
-    return model if _is_hub_id(model) else None
+    """The card's ``base_model``: a Hub id as is, a local path left out."""
+    return model if is_hub_id(model) else None
 
 
 def _model_link(model: str) -> str:

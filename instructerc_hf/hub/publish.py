@@ -1,21 +1,37 @@
 """Push a trained adapter (with its model card) or the ``erc_weighted_f1`` metric Space to the Hub.
 
-Datasets are pushed by ``instructerc-hf build --push_to_hub`` (:mod:`instructerc_hf.data.export`). Everything goes
-through :func:`instructerc_hf.hub.push.push_folder`: ``HF_ENDPOINT`` selects another Hub, ``HF_TOKEN`` authenticates.
+A push uploads exactly what a user of the adapter needs (:func:`adapter_files`), never training state; the card is
+re-rendered with the repo id in every usage line. Datasets are pushed by ``instructerc-hf build --push_to_hub``
+(:mod:`instructerc_hf.data.export`). Everything goes through :func:`instructerc_hf.hub.push.push_folder`:
+``HF_ENDPOINT`` selects another Hub, ``HF_TOKEN`` authenticates.
 """
 
 from __future__ import annotations
 
+import json
+import shutil
+import tempfile
 from pathlib import Path
 
 from ..cards.model_card import ModelCardData, write_model_card
 from ..configuration import ERCModelConfig
-from ..registry import ADAPTER_CONFIG_NAME, CARD_NAME, CONFIG_NAME, PIPELINE_TASK
+from ..registry import (
+    ADAPTER_CONFIG_NAME,
+    ADAPTER_WEIGHTS_NAME,
+    CONFIG_NAME,
+    DOMAIN_BASE_NAME,
+    PIPELINE_TASK,
+    STAGE1_DIR,
+    SUMMARY_NAME,
+    TOKENIZER_FILES,
+)
+from .metric_space import METRIC_DIR, assemble_metric_space
 from .push import HubClient, push_folder
 
-#: The metric Space folder of a source checkout (not part of an installed wheel).
-METRIC_DIR = Path(__file__).resolve().parents[2] / "metrics" / "erc_weighted_f1"
-ADAPTER_FILES: tuple[str, ...] = (ADAPTER_CONFIG_NAME, CONFIG_NAME)
+#: What every saved adapter folder holds.
+REQUIRED_FILES: tuple[str, ...] = (ADAPTER_CONFIG_NAME, ADAPTER_WEIGHTS_NAME, CONFIG_NAME)
+#: What a push takes when present, besides the required files and the tokenizer.
+OPTIONAL_FILES: tuple[str, ...] = (SUMMARY_NAME, DOMAIN_BASE_NAME)
 
 
 def is_instructerc_card(path: Path) -> bool:
@@ -23,20 +39,48 @@ def is_instructerc_card(path: Path) -> bool:
     return path.is_file() and f"- {PIPELINE_TASK}\n" in path.read_text(encoding="utf-8").split("\n---", 1)[0]
 
 
-def prepare_adapter_folder(folder: str | Path, repo_id: str, card_data: ModelCardData | None = None) -> Path:
-    """Check an adapter folder and give it its card: ``card_data`` (its ``model_id`` set to ``repo_id``), else the
-    instructerc card already there, else a minimal card from ``instructerc_config.json``."""
+def adapter_files(folder: str | Path, include_stage1: bool = False) -> list[str]:
+    """The files of ``folder`` a push uploads, relative to it: adapter, tokenizer, InstructERC config, summary and
+    domain base when present, and (``include_stage1``) the stage-1 adapter; never checkpoints or optimizer state.
+
+    Raises:
+        FileNotFoundError: ``folder`` is not a saved InstructERC adapter.
+    """
     folder = Path(folder)
-    missing = [name for name in ADAPTER_FILES if not (folder / name).is_file()]
-    if missing or not any(folder.glob("adapter_model.*")):
-        needed = missing or ["adapter_model.*"]
-        raise FileNotFoundError(f"{folder} is not a saved InstructERC adapter: missing {needed}")
-    if card_data is None and is_instructerc_card(folder / CARD_NAME):
-        return folder
-    data = card_data or ModelCardData(erc_config=ERCModelConfig.from_pretrained(folder))
+    missing = [name for name in REQUIRED_FILES if not (folder / name).is_file()]
+    if missing:
+        raise FileNotFoundError(f"{folder} is not a saved InstructERC adapter: missing {missing}")
+    names = [*REQUIRED_FILES, *(n for n in (*OPTIONAL_FILES, *TOKENIZER_FILES) if (folder / n).is_file())]
+    if include_stage1:
+        stage1 = [f"{STAGE1_DIR}/{n}" for n in (ADAPTER_CONFIG_NAME, ADAPTER_WEIGHTS_NAME)]
+        absent = [n for n in stage1 if not (folder / n).is_file()]
+        if absent:
+            raise FileNotFoundError(f"{folder} has no stage-1 adapter: missing {absent}")
+        names += stage1
+    return sorted(names)
+
+
+def saved_card_data(folder: Path) -> ModelCardData:
+    """The card data the training run saved in its summary, else a minimal card from ``instructerc_config.json``."""
+    summary = folder / SUMMARY_NAME
+    if summary.is_file():
+        card = json.loads(summary.read_text(encoding="utf-8")).get("card")
+        if card:
+            return ModelCardData.from_dict(card)
+    return ModelCardData(erc_config=ERCModelConfig.from_pretrained(folder))
+
+
+def stage_adapter(folder: str | Path, repo_id: str, out: str | Path, card_data: ModelCardData | None = None,
+                  include_stage1: bool = False) -> Path:
+    """Copy the files a push uploads into ``out`` and write there the card for ``repo_id``."""
+    folder, out = Path(folder), Path(out)
+    for name in adapter_files(folder, include_stage1):
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(folder / name, out / name)
+    data = card_data or saved_card_data(folder)
     data.model_id = repo_id
-    write_model_card(data, folder)
-    return folder
+    write_model_card(data, out)
+    return out
 
 
 def push_adapter(
@@ -44,14 +88,17 @@ def push_adapter(
     repo_id: str,
     *,
     card_data: ModelCardData | None = None,
+    include_stage1: bool = False,
     private: bool = False,
     token: str | None = None,
     api: HubClient | None = None,
-) -> None:
-    """Write the adapter's card (see :func:`prepare_adapter_folder`) and upload the folder as model repo ``repo_id``."""
-    prepare_adapter_folder(folder, repo_id, card_data)
-    push_folder(folder, repo_id, "model", private=private, token=token, api=api,
-                commit_message="InstructERC adapter from instructerc_hf")
+) -> list[str]:
+    """Upload an adapter folder as model repo ``repo_id`` (see :func:`adapter_files`); returns the files pushed."""
+    with tempfile.TemporaryDirectory(prefix="instructerc-push-") as staging:
+        stage_adapter(folder, repo_id, staging, card_data, include_stage1)
+        push_folder(staging, repo_id, "model", private=private, token=token, api=api,
+                    commit_message="InstructERC adapter from instructerc_hf")
+        return sorted(str(p.relative_to(staging)) for p in Path(staging).rglob("*") if p.is_file())
 
 
 def push_metric(
@@ -62,9 +109,8 @@ def push_metric(
     token: str | None = None,
     api: HubClient | None = None,
 ) -> None:
-    """Upload the ``erc_weighted_f1`` metric folder (card, module, Gradio app) as Space ``repo_id``."""
-    folder = Path(folder)
-    if not (folder / "erc_weighted_f1.py").is_file():
-        raise FileNotFoundError(f"no erc_weighted_f1 metric folder at {folder}; pass the metrics/erc_weighted_f1 path")
-    push_folder(folder, repo_id, "space", private=private, token=token, api=api,
-                commit_message="ERC weighted F1 metric from instructerc_hf")
+    """Assemble the self-contained ``erc_weighted_f1`` Space from ``folder`` and upload it as Space ``repo_id``."""
+    with tempfile.TemporaryDirectory(prefix="instructerc-metric-") as staging:
+        assemble_metric_space(staging, folder)
+        push_folder(staging, repo_id, "space", private=private, token=token, api=api,
+                    commit_message="ERC weighted F1 metric from instructerc_hf")

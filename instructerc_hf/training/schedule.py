@@ -141,6 +141,7 @@ def run_stage(
         rows={p.task: len(p.train) for p in parts},
         loss_weights={p.task: tasks.task_weight(p.task) for p in parts},
         global_step=trainer.state.global_step,
+        epochs=round(trainer.state.epoch or 0.0, 4),
         train_loss=result.training_loss,
         resumed_from=resume,
     )
@@ -204,7 +205,7 @@ def train(
         summary.stages.append(StageResult(list(tasks.stage1_tasks), str(adapter), {}, {}, skipped=True))
 
     config = erc_model_config(data, tasks, retrieval, model_args, prompts)
-    card, validation = card_data(config, data, training, parts, tasks)
+    card, validation = card_data(config, data, training, parts, tasks, base)
     base_model = load_base_model(base, model_args, training, peft_config)
     model: PreTrainedModel | PeftModel = base_model
     if tasks.has_stage1 and stage_finished(adapter):  # stage 2 continues the stage-1 adapter
@@ -228,8 +229,11 @@ def train(
             path = domain_base.save(output)
             summary.domain_base = {"file": path.name, "entries": len(domain_base),
                                    "label_counts": domain_base.label_counts()}
-        card.hyperparameters.update(schedule_hyperparameters(tasks, data))
+        for requested in ("num_train_epochs", "max_steps"):  # the schedule that ran replaces what was asked
+            card.hyperparameters.pop(requested, None)
+        card.hyperparameters.update(schedule_hyperparameters(summary.stages, tasks, data))
         write_model_card(card, output)  # after save_model, which lets PEFT write its own README.md
+        summary.card = card.to_dict()
         summary.save(output)
     trainer.accelerator.wait_for_everyone()
     return summary

@@ -29,6 +29,7 @@ class StageResult:
     rows: dict[str, int]
     loss_weights: dict[str, float]
     global_step: int = 0
+    epochs: float = 0.0
     train_loss: float | None = None
     resumed_from: str | None = None
     skipped: bool = False
@@ -48,6 +49,7 @@ class TrainingSummary:
     fitted_rows: dict[str, dict[str, Any]] = field(default_factory=dict)
     eval_metrics: dict[str, float] = field(default_factory=dict)
     domain_base: dict[str, Any] | None = None
+    card: dict[str, Any] | None = None
     arguments: dict[str, Any] = field(default_factory=dict)
     versions: dict[str, str] = field(default_factory=dict)
 
