@@ -63,10 +63,11 @@ def _generate_batch(
     inputs = tokenizer(prompts, return_tensors="pt", padding=True).to(model.device)
     output = model.generate(**inputs, generation_config=config)  # type: ignore[operator]
     new_tokens = output.sequences[:, inputs["input_ids"].shape[1] :]
-    steps = torch.stack(output.scores, dim=1).float().log_softmax(dim=-1)
-    chosen = steps.gather(-1, new_tokens[:, : steps.shape[1], None])[..., 0]
+    scores = tuple(step.float() for step in output.scores)
+    chosen = model.compute_transition_scores(output.sequences, scores, normalize_logits=True)  # type: ignore[operator]
     eos = torch.as_tensor(config.eos_token_id, device=new_tokens.device).flatten()
     finished_before = torch.isin(new_tokens, eos).long().cumsum(dim=1) - torch.isin(new_tokens, eos).long()
+    # a finished row keeps generating padding: only its tokens up to its first EOS count
     log_prob = chosen.masked_fill(finished_before[:, : chosen.shape[1]] > 0, 0.0).sum(dim=1)
     texts = tokenizer.batch_decode(new_tokens, skip_special_tokens=True)
     return [(text, float(p)) for text, p in zip(texts, log_prob.exp().tolist(), strict=True)]
