@@ -58,7 +58,8 @@ def evaluate_adapter(args: EvaluateArguments) -> dict[str, Any]:
     (out / METRICS_FILE).write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
     write_predictions(out / PREDICTIONS_FILE, data, predictions, gold)
     plot_confusion_matrix(metrics["confusion_matrix"], metrics["labels"], out / CONFUSION_FILE,
-                          title=f"{Path(args.model).name} on {Path(args.dataset).name} {args.split}")
+                          title=f"{Path(args.model).name} on {Path(args.dataset).name} {args.split}: {len(data)} "
+                          + ("utterances" if args.limit is None else f"utterances (--limit {args.limit})"))
     return metrics
 
 
@@ -88,26 +89,20 @@ def write_predictions(path: Path, data: Dataset, predictions: list[Prediction], 
 
 
 def plot_confusion_matrix(matrix: list[list[int]], labels: list[str], path: str | Path, title: str = "") -> Path:
-    """Save a row-normalised confusion matrix (counts printed in the cells) as a PNG with matplotlib's Agg backend."""
+    """Save the confusion matrix (counts, gold rows) as a PNG with scikit-learn's ``ConfusionMatrixDisplay``."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     import numpy as np
+    from sklearn.metrics import ConfusionMatrixDisplay
 
-    counts = np.asarray(matrix, dtype=float)
-    shares = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
     size = 1.0 + 0.8 * len(labels)
     fig, ax = plt.subplots(figsize=(size + 1.5, size))
-    image = ax.imshow(shares, cmap="Blues", vmin=0, vmax=1)
-    ax.set_xticks(range(len(labels)), labels, rotation=45, ha="right")
-    ax.set_yticks(range(len(labels)), labels)
+    display = ConfusionMatrixDisplay(np.asarray(matrix), display_labels=labels)
+    display.plot(ax=ax, cmap="Blues", xticks_rotation=45, values_format="d", colorbar=True)
     ax.set_xlabel("predicted")
     ax.set_ylabel("gold")
-    for i, j in np.ndindex(counts.shape):
-        ax.text(j, i, f"{int(counts[i, j])}", ha="center", va="center",
-                color="white" if shares[i, j] > 0.5 else "black", fontsize=8)
-    fig.colorbar(image, ax=ax, label="share of the gold row")
     if title:
         ax.set_title(title)
     fig.tight_layout()
