@@ -31,6 +31,11 @@ TITLES: dict[str, str] = {
 
 #: Hub licence identifiers of the public copies of the data.
 LICENSES: dict[str, str] = {"meld": "gpl-3.0", "iemocap": "other", "emorynlp": "apache-2.0"}
+#: ``license_name`` and ``license_link`` of the data whose licence is ``other`` on the Hub.
+OTHER_LICENSES: dict[str, tuple[str, str]] = {
+    "iemocap": ("iemocap-release-form", "https://sail.usc.edu/iemocap/"),
+    UNIFIED: ("iemocap-release-form", "https://sail.usc.edu/iemocap/"),
+}
 
 LICENSE_NOTES: dict[str, str] = {
     "meld": "MELD is distributed under GPL-3.0 (github.com/declare-lab/MELD). The text is *Friends* dialogue: "

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from ..data.schema import ROW_DTYPES
 from ..labels import UNIFIED_LABELS, get_dataset_labels
-from ..registry import CARD_NAME, CITATIONS, LICENSE_NOTES, LICENSES, TITLES, UNIFIED, parts_of
+from ..registry import CARD_NAME, CITATIONS, LICENSE_NOTES, LICENSES, OTHER_LICENSES, TITLES, UNIFIED, parts_of
 from .render import render_template
 
 
@@ -14,6 +16,7 @@ from .render import render_template
 class SplitCard:
     name: str
     num_rows: int
+    num_bytes: int = 0
 
 
 @dataclass
@@ -41,17 +44,56 @@ class DatasetCardData:
     seed: int = 42
     repairs: list[tuple[str, int]] = field(default_factory=list)
 
+    @property
+    def license(self) -> str:
+        licenses = {LICENSES[p] for p in parts_of(self.target)}
+        return licenses.pop() if len(licenses) == 1 else "other"
+
+    @property
+    def pretty_name(self) -> str:
+        return f"InstructERC {TITLES[self.target]}"
+
+    def hub_metadata(self) -> str:
+        """The YAML front matter, through ``huggingface_hub.DatasetCardData`` (``configs`` and ``dataset_info``)."""
+        from huggingface_hub import DatasetCardData as HubCardData
+
+        rows = sum(s.num_rows for s in self.configs[0].splits) if self.configs else 0
+        license_name, license_link = OTHER_LICENSES.get(self.target, (None, None))
+        labels = list(self.context_labels())
+        features: list[dict[str, Any]] = [{"name": name, "dtype": dtype} for name, dtype in ROW_DTYPES]
+        features.append({"name": "label", "dtype": {"class_label": {"names": dict(enumerate(labels))}}})
+        data = HubCardData(
+            license=self.license, license_name=license_name if self.license == "other" else None,
+            license_link=license_link if self.license == "other" else None, language=["en"],
+            pretty_name=self.pretty_name, task_categories=["text-classification", "text-generation"],
+            task_ids=["multi-class-classification"], size_categories=["1K<n<10K" if rows < 10_000 else "10K<n<100K"],
+            tags=["emotion-recognition-in-conversation", "instructerc", "instruction-tuning"],
+            configs=[{"config_name": c.name, **({"default": True} if i == 0 else {}),
+                      "data_files": [{"split": s.name, "path": f"{c.name}/{s.name}-*.parquet"} for s in c.splits]}
+                     for i, c in enumerate(self.configs)],
+            dataset_info=[{"config_name": c.name, "features": features,
+                           "splits": [{"name": s.name, "num_bytes": s.num_bytes, "num_examples": s.num_rows}
+                                      for s in c.splits]}
+                          for c in self.configs],
+        )
+        return data.to_yaml()
+
+    def context_labels(self) -> tuple[str, ...]:
+        """The label names of the configs' ``label`` column (every config of one export shares one space)."""
+        spaces = {c.label_space for c in self.configs}
+        if spaces == {"original"} and self.target != UNIFIED:
+            return get_dataset_labels(self.target).labels
+        return UNIFIED_LABELS
+
     def context(self) -> dict[str, object]:
         parts = parts_of(self.target)
-        licenses = {LICENSES[p] for p in parts}
-        rows = sum(s.num_rows for s in self.configs[0].splits) if self.configs else 0
         return {
             **self.__dict__,
-            "pretty_name": f"InstructERC {TITLES[self.target]}",
+            "metadata": self.hub_metadata(),
+            "pretty_name": self.pretty_name,
             "dataset_title": TITLES[self.target],
-            "license": licenses.pop() if len(licenses) == 1 else "other",
+            "license": self.license,
             "license_note": LICENSE_NOTES[self.target],
-            "size_category": "1K<n<10K" if rows < 10_000 else "10K<n<100K",
             "split_names": [s.name for s in self.configs[0].splits] if self.configs else [],
             "original_labels": get_dataset_labels(parts[0]).labels if self.target != UNIFIED else UNIFIED_LABELS,
             "unified_labels": UNIFIED_LABELS,

@@ -28,6 +28,7 @@ from ..records import SPLITS, DialogueCorpus
 from ..registry import BUILD_TARGETS, LICENSES, UNIFIED
 from ..tasks import TASKS, check_task, corpus_rows, prompt_config_for
 from .options import DataOptions
+from .schema import ROW_DTYPES
 
 logger = logging.getLogger(__name__)
 
@@ -35,21 +36,10 @@ _HF_SPLITS = {"train": datasets.Split.TRAIN, "validation": datasets.Split.VALIDA
 
 
 def row_features(label_names: tuple[str, ...]) -> datasets.Features:
-    """The features of every instruction-data config; ``label`` is a ClassLabel."""
-    return datasets.Features(
-        {
-            "prompt": datasets.Value("string"),
-            "completion": datasets.Value("string"),
-            "task": datasets.Value("string"),
-            "dataset": datasets.Value("string"),
-            "dialogue_id": datasets.Value("string"),
-            "turn": datasets.Value("int32"),
-            "speaker": datasets.Value("string"),
-            "speaker_id": datasets.Value("int32"),
-            "text": datasets.Value("string"),
-            "label": datasets.ClassLabel(names=list(label_names)),
-        }
-    )
+    """The features of every instruction-data config (:data:`~instructerc_hf.data.schema.ROW_DTYPES`); ``label`` is a
+    ClassLabel."""
+    columns: dict[str, datasets.Value | datasets.ClassLabel] = {name: datasets.Value(dtype) for name, dtype in ROW_DTYPES}
+    return datasets.Features({**columns, "label": datasets.ClassLabel(names=list(label_names))})
 
 
 def config_name(target: str, task: str, label_space: LabelSpace) -> str:

@@ -63,7 +63,7 @@ def _write_parquet(builder: InstructERCBuilder, folder: Path) -> list[SplitCard]
     for split in SPLITS:
         data = datasets_by_split[split]
         data.to_parquet(str(folder / f"{split}-00000-of-00001.parquet"))
-        splits.append(SplitCard(split, len(data)))
+        splits.append(SplitCard(split, len(data), data.data.nbytes))
     return splits
 
 
