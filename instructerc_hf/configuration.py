@@ -11,6 +11,7 @@ from .hub.files import model_file
 from .labels import LabelSpace
 from .prompts import PromptConfig
 from .registry import CONFIG_NAME
+from .tasks import emotion_task
 
 
 @dataclass
@@ -36,6 +37,11 @@ class ERCModelConfig:
     @property
     def labels(self) -> tuple[str, ...]:
         return self.prompt.labels
+
+    @property
+    def task(self) -> str:
+        """The emotion task inference prompts for: ``main`` (history window) or ``plain`` (the utterance alone)."""
+        return emotion_task(self.tasks)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

@@ -13,14 +13,16 @@ The completion is the target with one leading space; ``completion.strip()`` is t
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from .labels import LabelSpace, get_dataset_labels
 from .prompts import DEFAULT_WINDOW, PromptConfig, impact_prompt, main_prompt, plain_prompt, speaker_prompt
-from .records import Dialogue
+from .records import Dialogue, Turn
 
 TASKS: tuple[str, ...] = ("main", "speaker", "impact", "plain")
+#: Tasks whose completion is the emotion label (evaluated by label scoring, served by the pipeline), by preference.
+EMOTION_TASKS: tuple[str, ...] = ("main", "plain")
 
 
 class UnknownTaskError(ValueError):
@@ -50,6 +52,24 @@ def prompt_config_for(
     return PromptConfig(labels=labels, window=window, speaker_labels=speakers, **kwargs)
 
 
+def emotion_task(stages: Iterable[Iterable[str]]) -> str:
+    """The emotion task of the last stage (``main`` before ``plain``): the one inference prompts for."""
+    last = list(list(stages)[-1]) if stages else []
+    found = [task for task in EMOTION_TASKS if task in last]
+    if not found:
+        raise ValueError(f"no emotion task ({list(EMOTION_TASKS)}) in the last stage {last}")
+    return found[0]
+
+
+def emotion_prompt(turns: Sequence[Turn], index: int, task: str, config: PromptConfig) -> str:
+    """The prompt of turn ``index`` for an emotion task: ``main`` (with its history) or ``plain``."""
+    if task == "main":
+        return main_prompt(turns, index, config)
+    if task == "plain":
+        return plain_prompt(turns[index], config)
+    raise ValueError(f"{task!r} is not an emotion task; expected one of {list(EMOTION_TASKS)}")
+
+
 def dialogue_rows(
     dialogue: Dialogue, task: str, config: PromptConfig, label_space: LabelSpace = "original"
 ) -> Iterator[dict[str, Any]]:
@@ -63,14 +83,12 @@ def dialogue_rows(
     offset = info.unified_speaker_offset if label_space == "unified" else 0
     for index, turn in enumerate(dialogue.turns):
         label = turn.label if label_space == "original" else turn.unified_label
-        if task == "main":
-            prompt, target = main_prompt(dialogue.turns, index, config), label
-        elif task == "impact":
+        if task == "impact":
             prompt, target = impact_prompt(dialogue.turns, index, config), label
         elif task == "speaker":
             prompt, target = speaker_prompt(turn, config), f"Speaker_{turn.speaker_id + offset}"
         else:
-            prompt, target = plain_prompt(turn, config), label
+            prompt, target = emotion_prompt(dialogue.turns, index, task, config), label
         yield {
             "prompt": prompt,
             "completion": " " + target,

@@ -311,4 +311,6 @@ def score_labels(
     )
     probabilities = torch.softmax(scores, dim=-1)
     best = scores.argmax(dim=-1)
-    return [Prediction(labels[int(b)], float(probabilities[i, b])) for i, b in enumerate(best)]
+    rows = probabilities.tolist()
+    return [Prediction(labels[int(b)], rows[i][int(b)], label_scores=dict(zip(labels, rows[i], strict=True)))
+            for i, b in enumerate(best)]

@@ -63,6 +63,11 @@ def _mapping_turns(row: Mapping[str, Any]) -> Sequence[Mapping[str, Any]]:
     )
 
 
+def as_input(conversation: Conversation) -> ConversationInput:
+    """One conversation, normalised for the pipeline's preprocessing."""
+    return ConversationInput(tuple(conversation_turns(conversation)))
+
+
 def is_conversation(inputs: Any) -> bool:
     """One conversation (rather than a list of them)."""
     if isinstance(inputs, Mapping):

@@ -34,7 +34,7 @@ does it); importing this module registers it at once.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -46,12 +46,19 @@ from ..inference.adapter import load_adapter
 from ..inference.defaults import MODES
 from ..inference.predict import predict
 from ..inference.prediction import Prediction
-from ..prompts import main_prompt
 from ..records import Turn
 from ..registry import PIPELINE_TASK
 from ..retrieval.inject import demonstrated_prompt
 from ..retrieval.retriever import DemonstrationRetriever
-from .conversations import Conversation, ConversationFormatError, ConversationInput, conversation_turns, is_conversation
+from ..tasks import emotion_prompt
+from .conversations import (
+    Conversation,
+    ConversationFormatError,
+    ConversationInput,
+    as_input,
+    conversation_turns,
+    is_conversation,
+)
 from .model import CONFIG_ATTRIBUTE, SOURCE_ATTRIBUTE, ERCAdapterModel, saved_retriever
 
 if TYPE_CHECKING:
@@ -108,6 +115,7 @@ class ERCPipeline(Pipeline):
         pack_tokens: int | None = None,
         max_new_tokens: int | None = None,
         generation_batch_size: int | None = None,
+        top_k: int | None = None,
     ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
         forward: dict[str, Any] = {}
         if mode is not None:
@@ -117,27 +125,41 @@ class ERCPipeline(Pipeline):
         options = {"append_eos": append_eos, "pack_tokens": pack_tokens, "max_new_tokens": max_new_tokens,
                    "batch_size": generation_batch_size}
         forward.update({k: v for k, v in options.items() if v is not None})
-        return {}, forward, {}
+        postprocess: dict[str, Any] = {}
+        if top_k is not None:
+            if top_k < 1:
+                raise ValueError(f"top_k must be >= 1, got {top_k}")
+            if mode == "generate":
+                raise ValueError("top_k needs label scoring (mode='score'): generation yields one label")
+            postprocess["top_k"] = top_k
+        return {}, forward, postprocess
 
-    def __call__(self, inputs: Conversation | Sequence[Conversation], **kwargs: Any) -> Any:  # type: ignore[override]
-        """Classify every utterance of one conversation (a list of dicts), or of each of a list of conversations."""
+    def __call__(self, inputs: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        """Classify every utterance of one conversation, or of each conversation of a list, a generator or a dataset
+        (``KeyDataset`` included); ``batch_size`` conversations share each scoring call."""
         if is_conversation(inputs):
-            return super().__call__(ConversationInput(tuple(conversation_turns(inputs))), **kwargs)  # type: ignore[arg-type]
-        if isinstance(inputs, Sequence) and not isinstance(inputs, str):
-            return [self(conversation, **kwargs) for conversation in inputs]
-        raise ConversationFormatError(f"expected a conversation or a list of conversations, got {type(inputs)}")
+            return super().__call__(as_input(inputs), **kwargs)  # type: ignore[arg-type]
+        if isinstance(inputs, list | tuple):
+            return super().__call__([as_input(c) for c in inputs], **kwargs)
+        if isinstance(inputs, Iterable) and not isinstance(inputs, str | bytes):
+            return super().__call__((as_input(c) for c in inputs), **kwargs)  # type: ignore[arg-type]
+        if hasattr(inputs, "__getitem__") and hasattr(inputs, "__len__"):  # a torch Dataset such as KeyDataset
+            return super().__call__((as_input(inputs[i]) for i in range(len(inputs))), **kwargs)  # type: ignore[arg-type]
+        raise ConversationFormatError(
+            f"expected a conversation, or a list, generator or dataset of them, got {type(inputs).__name__}"
+        )
 
     def prompts_for(self, conversation: Conversation) -> list[str]:
         """The prompt of every utterance of ``conversation``, as the adapter was trained (plus demonstrations)."""
         return self._prompts(conversation_turns(conversation))
 
     def _prompts(self, turns: list[Turn]) -> list[str]:
-        prompt_config = self.erc_config.prompt
-        prompts = [main_prompt(turns, index, prompt_config) for index in range(len(turns))]
+        config = self.erc_config
+        prompts = [emotion_prompt(turns, index, config.task, config.prompt) for index in range(len(turns))]
         if self.retriever is None:
             return prompts
         found = self.retriever.retrieve([turn.text for turn in turns])  # all-labels pairing: no label is read
-        return [demonstrated_prompt(p, demos, prompt_config) for p, demos in zip(prompts, found, strict=True)]
+        return [demonstrated_prompt(p, demos, config.prompt) for p, demos in zip(prompts, found, strict=True)]
 
     def preprocess(self, dialogue: ConversationInput) -> dict[str, Any]:  # type: ignore[override]
         return {"prompts": self._prompts(list(dialogue.turns))}
@@ -149,14 +171,27 @@ class ERCPipeline(Pipeline):
             options.pop("max_new_tokens", None), options.pop("batch_size", None)
         else:
             options.pop("append_eos", None), options.pop("pack_tokens", None)
+        prompts = model_inputs["prompts"]
+        batched = isinstance(prompts[0], list)  # batch_size > 1: one prompt list per conversation
+        conversations: list[list[str]] = prompts if batched else [prompts]
+        flat = [prompt for conversation in conversations for prompt in conversation]
         predictions = predict(
-            self.model, self.tokenizer, model_inputs["prompts"], self.erc_config.labels, mode,  # type: ignore[arg-type]
+            self.model, self.tokenizer, flat, self.erc_config.labels, mode,  # type: ignore[arg-type]
             progress=False, **options,
         )
-        return {"predictions": predictions}
+        split, start = [], 0
+        for conversation in conversations:
+            split.append(predictions[start:start + len(conversation)])
+            start += len(conversation)
+        return {"predictions": split if batched else split[0]}
 
-    def postprocess(self, model_outputs: dict[str, Any]) -> list[dict[str, Any]]:  # type: ignore[override]
-        return [_as_dict(p) for p in model_outputs["predictions"]]
+    def postprocess(  # type: ignore[override]
+        self, model_outputs: dict[str, Any], top_k: int | None = None
+    ) -> list[dict[str, Any]] | list[list[dict[str, Any]]]:
+        predictions: list[Prediction] = model_outputs["predictions"]
+        if top_k is None:
+            return [_as_dict(p) for p in predictions]
+        return [[{"label": label, "score": score} for label, score in p.top(top_k)] for p in predictions]
 
 
 def _as_dict(prediction: Prediction) -> dict[str, Any]:

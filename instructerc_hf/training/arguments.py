@@ -17,11 +17,7 @@ from ..labels import LABEL_SPACES, LabelSpace
 from ..prompts import DEMONSTRATION_POSITIONS, PromptConfig
 from ..registry import UNIFIED
 from ..retrieval.config import RetrievalConfig
-from ..tasks import TASKS, check_task, prompt_config_for
-
-#: Tasks whose prompts can be evaluated by label scoring (the emotion label is the completion).
-EMOTION_TASKS: tuple[str, ...] = ("main", "plain")
-
+from ..tasks import EMOTION_TASKS, TASKS, check_task, emotion_task, prompt_config_for
 
 RETRIEVAL_PREFIX = "retrieval_"
 
@@ -161,7 +157,7 @@ class ERCTaskArguments:
     @property
     def evaluated_task(self) -> str:
         """The emotion task of stage 2 that label scoring evaluates (``__post_init__`` ensures there is one)."""
-        return next(t for t in EMOTION_TASKS if t in self.stage2_tasks)
+        return emotion_task([self.stage2_tasks])
 
     @property
     def has_stage1(self) -> bool:
