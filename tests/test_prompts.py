@@ -1,21 +1,21 @@
-"""Official-compatible mode: prompts byte-identical to the official InstructERC data files."""
+"""Prompts: byte-identical to the official InstructERC data files, the history window, demonstration placement."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
+import datasets
 import pytest
-from conftest import DATA, REFERENCE, require
+from helpers import DATA, OFFICIAL_NAMES, SAMPLES, numbered_dialogue, require
 
-from instructerc_hf.data.builder import InstructERCBuilder
+from instructerc_hf.prompts import INSTRUCTION, ROLE_SENTENCE, PromptConfig, demonstration_text, with_demonstration
 from instructerc_hf.readers import read_corpus
-from instructerc_hf.records import Dialogue, Turn
 from instructerc_hf.tasks import corpus_rows, dialogue_rows, prompt_config_for
 
-SAMPLES = REFERENCE / "official_prompt_samples"
-OFFICIAL_NAMES = {"meld": "meld", "emorynlp": "EmoryNLP", "iemocap": "iemocap"}
 TASK_FOLDERS = {"window12": "main", "speaker": "speaker", "plain": "plain", "predict_window12": "impact"}
+
+
 SPLIT_FILES = {"train": "train", "valid": "validation", "test": "test"}
 
 
@@ -29,7 +29,9 @@ def _official_rows(dataset: str, split: str, task: str) -> list[dict[str, object
     return list(corpus_rows(corpus.splits[split], task, prompt_config_for([dataset], "original")))
 
 
-@pytest.mark.parametrize(("dataset", "sample_file"), _cases(), ids=lambda v: str(v).split("official_prompt_samples/")[-1])
+@pytest.mark.parametrize(
+    ("dataset", "sample_file"), _cases(), ids=lambda v: str(v).split("official_prompt_samples/")[-1]
+)
 def test_prompts_are_byte_identical(dataset: str, sample_file: Path) -> None:
     task = TASK_FOLDERS[sample_file.parent.name]
     split = SPLIT_FILES[sample_file.name.split(".")[0]]
@@ -54,45 +56,27 @@ def test_window_is_exactly_twelve_previous_turns() -> None:
     assert sample["input"].count("\t Speaker_") == 13
 
 
-@pytest.mark.parametrize("split", ["validation", "test"])
-def test_unified_mixed_prompts_are_byte_identical(tmp_path: Path, split: str) -> None:
-    builder = InstructERCBuilder(
-        config_name="unified-main-unified", cache_dir=str(tmp_path), official=True,
-        raw_dir=[f"{name}={require(DATA / name / 'raw')}" for name in OFFICIAL_NAMES],
-    )
-    rows = builder.split_rows(split)
-    name = "valid" if split == "validation" else "test"
-    samples = [json.loads(line) for line in (require(SAMPLES) / f"unified_mixed/window12/{name}.head3.jsonl").open()]
-    for sample, row in zip(samples, rows[: len(samples)], strict=True):
-        assert row["prompt"] == sample["input"]
-        assert row["completion"].strip() == sample["target"]
-
-
-def _dialogue(n: int) -> Dialogue:
-    turns = [Turn(f"S{i % 3}", i % 3, f"utterance {i}", "neutral", "neutral", str(i)) for i in range(n)]
-    return Dialogue("meld", "test", "d", turns)
-
-
 def test_history_never_includes_future_turns_and_respects_window() -> None:
     config = prompt_config_for(["meld"], "original", window=4)
-    rows = list(dialogue_rows(_dialogue(10), "main", config))
+    rows = list(dialogue_rows(numbered_dialogue(10), "main", config))
     for row in rows:
         turn = int(row["turn"])
         shown = [i for i in range(10) if f'"utterance {i}"' in str(row["prompt"])]
         assert shown == list(range(max(0, turn - 4), turn + 1))
-    impact = list(dialogue_rows(_dialogue(10), "impact", config))
+    impact = list(dialogue_rows(numbered_dialogue(10), "impact", config))
     assert '"utterance 5"' not in impact[5]["prompt"] and '"utterance 4"' in impact[5]["prompt"]
     assert impact[0]["prompt"] == rows[0]["prompt"]  # official quirk: the first turn has no history
 
 
-def test_unified_space_labels_and_speaker_offsets() -> None:
-    config = prompt_config_for(["meld"], "unified")
-    assert config.labels[:3] == ("joyful", "sad", "neutral")
-    dialogue = _dialogue(3)
-    rows = list(dialogue_rows(dialogue, "speaker", config, "unified"))
-    assert [r["completion"] for r in rows] == [" Speaker_2", " Speaker_3", " Speaker_4"]  # MELD offset 2
-    assert "Speaker_10>" in rows[0]["prompt"]
-    everything = prompt_config_for(["iemocap", "meld", "emorynlp"], "unified")
-    assert everything.speaker_label_text.endswith("Speaker_17, Speaker_18")
-    with pytest.raises(ValueError, match="unknown task"):
-        list(dialogue_rows(dialogue, "sentiment", config))
+@pytest.mark.parametrize("position", ["after_statement", "before_history", "in_instruction"])
+def test_demonstration_position(train_rows: datasets.Dataset, position: str) -> None:
+    config = PromptConfig(labels=("neutral", "sad"), demonstration_position=position)
+    prompt = train_rows[3]["prompt"]
+    demo = demonstration_text("I see.", "neutral", config)
+    placed = with_demonstration(prompt, demo, config)
+    expected = {
+        "after_statement": prompt + demo,
+        "before_history": INSTRUCTION + demo.strip() + " " + prompt[len(INSTRUCTION) :],
+        "in_instruction": ROLE_SENTENCE + demo.strip() + " " + prompt[len(ROLE_SENTENCE) :],
+    }[position]
+    assert placed == expected

@@ -6,8 +6,8 @@ import os
 from pathlib import Path
 
 import torch
+from helpers import MELD_LABELS
 from huggingface_hub import ModelCard
-from tiny_adapter import MELD_LABELS
 
 from instructerc_hf.cards.model_card import (
     DatasetSplit,
@@ -19,7 +19,7 @@ from instructerc_hf.cards.model_card import (
 from instructerc_hf.configuration import ERCModelConfig
 from instructerc_hf.tasks import prompt_config_for
 
-GOLDEN = Path(__file__).parent / "golden" / "model_card.md"
+GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "model_card.md"
 
 
 def card_data(**overrides: object) -> ModelCardData:

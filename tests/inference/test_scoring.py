@@ -1,4 +1,4 @@
-"""Label scoring and greedy generation (instructerc_hf.inference) on a tiny adapter."""
+"""Label scoring (one pass over a trie of the candidates) on a tiny adapter, against plain forward passes."""
 
 from __future__ import annotations
 
@@ -6,13 +6,10 @@ from pathlib import Path
 
 import pytest
 import torch
+from helpers import MELD_LABELS, PROMPTS, build_tiny_adapter
 from peft import PeftModel
-from tiny_adapter import MELD_LABELS, build_tiny_adapter
 
-from instructerc_hf.configuration import ERCModelConfig
 from instructerc_hf.inference.adapter import load_adapter
-from instructerc_hf.inference.generation import generate_labels, generate_texts
-from instructerc_hf.inference.predict import predict
 from instructerc_hf.inference.scoring import (
     TokenTrie,
     candidate_sequences,
@@ -20,20 +17,6 @@ from instructerc_hf.inference.scoring import (
     pack_candidates,
     score_labels,
 )
-
-PROMPTS = [
-    "Now you are expert of sentiment and emotional analysis. ### \t Speaker_0:\"Hey!\" ### Please select <x>:",
-    "Now you are expert of sentiment and emotional analysis. ### \t Speaker_0:\"Hey!\"\t Speaker_1:\"What?\" ### "
-    "Please select <x>:",
-    "Why did you do that??",
-    "I love you.",
-]
-
-
-@pytest.fixture(scope="module")
-def loaded(tmp_path_factory: pytest.TempPathFactory) -> tuple[PeftModel, object, ERCModelConfig]:
-    folder = build_tiny_adapter(tmp_path_factory.mktemp("inference") / "adapter")
-    return load_adapter(folder)
 
 
 def reference_log_likelihoods(model: PeftModel, tokenizer: object, prompts: list[str], labels: tuple[str, ...],
@@ -46,13 +29,6 @@ def reference_log_likelihoods(model: PeftModel, tokenizer: object, prompts: list
                 log_probs = model(input_ids=torch.tensor([ids])).logits[0].log_softmax(-1)
                 out[i, c] = sum(log_probs[j - 1, ids[j]] for j in range(start, len(ids)))
     return out
-
-
-def test_load_adapter_keeps_the_adapter_unmerged(loaded: tuple) -> None:
-    model, tokenizer, config = loaded
-    assert isinstance(model, PeftModel) and not model.training
-    assert config.labels == MELD_LABELS
-    assert tokenizer.pad_token is not None
 
 
 @pytest.mark.parametrize("pack_tokens", [1, 40, 1024])
@@ -146,51 +122,3 @@ def test_trie_shares_prefixes_and_masks_everything_but_ancestors() -> None:
         [True, True, True, False],
         [True, True, False, True],
     ]
-
-
-def test_generation_equals_a_manual_greedy_loop(loaded: tuple) -> None:
-    model, tokenizer, _ = loaded
-    batched = generate_texts(model, tokenizer, PROMPTS, batch_size=3, max_new_tokens=5, progress=False)
-    for prompt, (text, probability) in zip(PROMPTS, batched, strict=True):
-        ids = tokenizer(prompt, return_tensors="pt")["input_ids"]
-        log_prob = 0.0
-        with torch.no_grad():
-            for _ in range(5):
-                log_probs = model(input_ids=ids).logits[0, -1].log_softmax(-1)
-                token = int(log_probs.argmax())
-                log_prob += float(log_probs[token])
-                if token == tokenizer.eos_token_id:
-                    break
-                ids = torch.cat([ids, torch.tensor([[token]])], dim=1)
-        start = len(tokenizer(prompt)["input_ids"])
-        assert text == tokenizer.decode(ids[0, start:], skip_special_tokens=True)
-        assert probability == pytest.approx(float(torch.tensor(log_prob).exp()), rel=1e-3, abs=1e-30)
-
-
-def test_generate_labels_parses_like_the_official_evaluation(loaded: tuple) -> None:
-    model, tokenizer, _ = loaded
-    predictions = generate_labels(model, tokenizer, PROMPTS, MELD_LABELS, max_new_tokens=4, progress=False)
-    for prediction in predictions:
-        assert prediction.label in MELD_LABELS
-        assert prediction.generated_text is not None
-        assert prediction.exact == any(label in prediction.generated_text for label in MELD_LABELS) or (
-            not prediction.exact and prediction.label in MELD_LABELS
-        )
-
-
-def test_predict_dispatches_and_rejects_bad_input(loaded: tuple) -> None:
-    model, tokenizer, _ = loaded
-    assert predict(model, tokenizer, PROMPTS[:1], MELD_LABELS, "score", progress=False)[0].label in MELD_LABELS
-    generated = predict(model, tokenizer, PROMPTS[:1], MELD_LABELS, "generate", max_new_tokens=2, progress=False)
-    assert generated[0].generated_text is not None
-    with pytest.raises(ValueError, match="mode must be one of"):
-        predict(model, tokenizer, PROMPTS, MELD_LABELS, "beam")  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="duplicates"):
-        score_labels(model, tokenizer, PROMPTS, ["sad", "sad"])
-    with pytest.raises(ValueError, match="pack_tokens"):
-        score_labels(model, tokenizer, PROMPTS, MELD_LABELS, pack_tokens=0)
-
-
-def test_load_adapter_explains_a_folder_without_config(tmp_path: Path) -> None:
-    with pytest.raises(FileNotFoundError, match="instructerc_config.json"):
-        load_adapter(tmp_path)

@@ -1,0 +1,29 @@
+"""``instructerc-hf predict`` on a tiny adapter."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from helpers import CONVERSATION, MELD_LABELS
+
+from instructerc_hf.cli import main as cli
+
+
+def test_cli_predict(adapter: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    conversation = tmp_path / "conversation.json"
+    conversation.write_text(json.dumps(CONVERSATION), encoding="utf-8")
+    assert cli(["predict", "--model", str(adapter), str(conversation)]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert [p["text"] for p in printed] == [t["text"] for t in CONVERSATION]
+    assert all(p["label"] in MELD_LABELS for p in printed)
+    out = tmp_path / "out.json"
+    assert cli(["predict", "--model", str(adapter), "--mode", "generate", "--max_new_tokens", "2",
+                str(conversation), "--output", str(out)]) == 0
+    assert len(json.loads(out.read_text())) == len(CONVERSATION)
+    assert cli(["predict", "--model", str(adapter), "--dtype", "bfloat16", str(conversation),
+                "--output", str(out)]) == 0
+    assert all(p["label"] in MELD_LABELS for p in json.loads(out.read_text()))
+    with pytest.raises(ValueError, match="--dtype must be one of"):
+        cli(["predict", "--model", str(adapter), "--dtype", "int8", str(conversation)])
