@@ -29,8 +29,29 @@ def test_load_tokenizer_falls_back_to_eos_for_padding(tmp_path: Path) -> None:
 
 
 def test_resolve_passes_other_names_through() -> None:
-    assert resolve_base_model("HuggingFaceTB/SmolLM2-135M-Instruct") == "HuggingFaceTB/SmolLM2-135M-Instruct"
+    assert resolve_base_model("meta-llama/Llama-2-7b-hf") == "meta-llama/Llama-2-7b-hf"
     assert resolve_base_model("/some/local/path") == "/some/local/path"
+
+
+def test_the_embedded_hub_id_resolves_to_the_embedded_weights_offline_and_to_the_hub_otherwise(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from huggingface_hub import constants
+
+    embedded = resolve_base_model(None)
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
+    assert resolve_base_model(modeling.EMBEDDED_BASE_HUB_ID) == embedded
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+    monkeypatch.setattr(modeling, "_hub_reachable", lambda: True)
+    assert resolve_base_model(modeling.EMBEDDED_BASE_HUB_ID) == modeling.EMBEDDED_BASE_HUB_ID
+    monkeypatch.setattr(modeling, "_hub_reachable", lambda: False)
+    assert resolve_base_model(modeling.EMBEDDED_BASE_HUB_ID) == embedded
+
+
+def test_adapters_record_the_embedded_base_by_hub_id() -> None:
+    for name in (None, modeling.DEFAULT_BASE_MODEL, resolve_base_model(None), modeling.EMBEDDED_BASE_HUB_ID):
+        assert modeling.base_model_id(name) == modeling.EMBEDDED_BASE_HUB_ID
+    assert modeling.base_model_id("/some/local/path") == "/some/local/path"
 
 
 def test_resolve_reuses_the_cached_conversion(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

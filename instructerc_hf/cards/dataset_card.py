@@ -8,7 +8,17 @@ from typing import Any
 
 from ..data.schema import ROW_DTYPES
 from ..labels import UNIFIED_LABELS, get_dataset_labels
-from ..registry import CARD_NAME, CITATIONS, LICENSE_NOTES, LICENSES, OTHER_LICENSES, TITLES, UNIFIED, parts_of
+from ..registry import (
+    CARD_NAME,
+    CITATIONS,
+    LICENSE_NOTES,
+    LICENSES,
+    OTHER_LICENSES,
+    PIPELINE_TASK,
+    TITLES,
+    UNIFIED,
+    parts_of,
+)
 from .render import render_template
 
 
@@ -27,12 +37,18 @@ class ConfigCard:
     splits: list[SplitCard]
 
 
+def features(labels: tuple[str, ...]) -> list[dict[str, Any]]:
+    """``dataset_info`` features of a config: :data:`ROW_DTYPES` and ``label`` as a class label over ``labels``."""
+    columns: list[dict[str, Any]] = [{"name": name, "dtype": dtype} for name, dtype in ROW_DTYPES]
+    return [*columns, {"name": "label", "dtype": {"class_label": {"names": dict(enumerate(labels))}}}]
+
+
 @dataclass
 class DatasetCardData:
     """Everything the dataset card template shows."""
 
     target: str
-    repo_id: str
+    repo_id: str | None
     configs: list[ConfigCard]
     command: str
     source: str
@@ -59,29 +75,25 @@ class DatasetCardData:
 
         rows = sum(s.num_rows for s in self.configs[0].splits) if self.configs else 0
         license_name, license_link = OTHER_LICENSES.get(self.target, (None, None))
-        labels = list(self.context_labels())
-        features: list[dict[str, Any]] = [{"name": name, "dtype": dtype} for name, dtype in ROW_DTYPES]
-        features.append({"name": "label", "dtype": {"class_label": {"names": dict(enumerate(labels))}}})
         data = HubCardData(
             license=self.license, license_name=license_name if self.license == "other" else None,
             license_link=license_link if self.license == "other" else None, language=["en"],
             pretty_name=self.pretty_name, task_categories=["text-classification", "text-generation"],
             task_ids=["multi-class-classification"], size_categories=["1K<n<10K" if rows < 10_000 else "10K<n<100K"],
-            tags=["emotion-recognition-in-conversation", "instructerc", "instruction-tuning"],
+            tags=[PIPELINE_TASK, "instructerc", "instruction-tuning"],
             configs=[{"config_name": c.name, **({"default": True} if i == 0 else {}),
                       "data_files": [{"split": s.name, "path": f"{c.name}/{s.name}-*.parquet"} for s in c.splits]}
                      for i, c in enumerate(self.configs)],
-            dataset_info=[{"config_name": c.name, "features": features,
+            dataset_info=[{"config_name": c.name, "features": features(self.labels_of(c)),
                            "splits": [{"name": s.name, "num_bytes": s.num_bytes, "num_examples": s.num_rows}
                                       for s in c.splits]}
                           for c in self.configs],
         )
         return data.to_yaml()
 
-    def context_labels(self) -> tuple[str, ...]:
-        """The label names of the configs' ``label`` column (every config of one export shares one space)."""
-        spaces = {c.label_space for c in self.configs}
-        if spaces == {"original"} and self.target != UNIFIED:
+    def labels_of(self, config: ConfigCard) -> tuple[str, ...]:
+        """The label names of ``config``'s ``label`` column."""
+        if config.label_space == "original" and self.target != UNIFIED:
             return get_dataset_labels(self.target).labels
         return UNIFIED_LABELS
 

@@ -31,9 +31,9 @@ def card_data(**overrides: object) -> ModelCardData:
         erc_config=config,
         model_id="instructerc/smollm2-meld-lora",
         train_data=[DatasetSplit("meld", "instructerc/meld", "main", "train", 9989)],
-        hyperparameters={"learning_rate": 0.0002, "num_train_epochs": 3, "lora_r": 16, "lora_alpha": 32},
+        hyperparameters={"learning_rate": 0.0002, "lora_r": 16, "lora_alpha": 32,
+                         "stages": "speaker (939 steps, 3 epochs) -> main+impact (4695 steps, 15 epochs)"},
         training_log=[{"epoch": 1.0, "step": 313, "training_loss": 0.8123, "loss": 0.7456, "weighted_f1": 55.5}],
-        license="apache-2.0",
         framework_versions={"instructerc-hf": "0.1.0", "transformers": "5.23.0", "peft": "0.21.2"},
     )
     metrics = {"weighted_f1": 60.125, "accuracy": 62.5, "macro_f1": 40.0, "per_class": {}, "num_examples": 2610}
@@ -55,11 +55,14 @@ def test_card_metadata_is_valid_hub_metadata(tmp_path: Path) -> None:
     card = ModelCard.load(write_model_card(card_data(), tmp_path))
     data = card.data
     assert data.base_model == "HuggingFaceTB/SmolLM2-135M-Instruct"
-    assert data.library_name == "peft" and data.pipeline_tag == "text-generation"
-    assert data.datasets == ["instructerc/meld"] and data.license == "apache-2.0"
+    assert data.library_name == "peft" and data.pipeline_tag == "text-classification"
+    assert data.datasets == ["instructerc/meld"]
+    assert data.license == "other" and data.license_name  # SmolLM2 is Apache-2.0, MELD GPL-3.0
+    assert "- HuggingFaceTB/SmolLM2-135M-Instruct: apache-2.0\n- MELD: gpl-3.0" in card.text
     assert "emotion-recognition-in-conversation" in data.tags
-    results = {(r.dataset_split, r.metric_name): r.metric_value for r in data.eval_results}
-    assert results == {("test", "Weighted F1"): 60.12, ("test", "Accuracy"): 62.5, ("test", "Macro F1"): 40.0}
+    results = {(r.dataset_split, r.metric_name): (r.metric_value, r.metric_args) for r in data.eval_results}
+    assert results == {("test", "Weighted F1"): (60.12, {"average": "weighted"}), ("test", "Accuracy"): (62.5, None),
+                       ("test", "Macro F1"): (40.0, {"average": "macro"})}
     assert all(r.dataset_type == "instructerc/meld" and r.dataset_config == "main" for r in data.eval_results)
     text = card.text
     for label in MELD_LABELS:
@@ -80,14 +83,30 @@ def test_card_without_training_or_evaluation_and_with_retrieval() -> None:
     assert "base_model:" not in rendered.split("\n---", 1)[0]  # nor named in the metadata, where the Hub rejects it
 
 
-def test_the_offline_default_base_model_is_named_by_what_it_copies() -> None:
-    from instructerc_hf.modeling import DEFAULT_BASE_MODEL
-
-    data = card_data()
-    data.erc_config.base_model = DEFAULT_BASE_MODEL
-    card = ModelCard(render_model_card(data))
+def test_training_on_the_embedded_weights_is_stated() -> None:
+    card = ModelCard(render_model_card(card_data(embedded_base=True)))
     assert card.data.base_model == "HuggingFaceTB/SmolLM2-135M-Instruct"
-    assert "offline copy of SmolLM2-135M-Instruct" in card.text
+    assert "Training used the embedded weights" in card.text and "de-quantised" in card.text
+    assert "Training used the embedded" not in render_model_card(card_data())
+
+
+def test_local_data_is_described_not_listed_and_an_unknown_licence_is_stated() -> None:
+    local = DatasetSplit("meld", None, "main", "train", 9989, "the raw MELD files (csv source), built on the fly")
+    data = card_data(train_data=[local], evaluations=[])
+    data.erc_config.base_model = "someone/unknown-base"
+    card = ModelCard(render_model_card(data))
+    assert card.data.datasets is None and card.data.license == "unknown"
+    assert "| MELD | the raw MELD files (csv source), built on the fly | main | train | 9989 |" in card.text
+    assert "- someone/unknown-base: unknown" in card.text
+    assert "github.com" not in card.content  # no link to a repository that was never published
+
+
+def test_card_data_round_trips_through_json() -> None:
+    import json
+
+    data = card_data(embedded_base=True)
+    again = ModelCardData.from_dict(json.loads(json.dumps(data.to_dict())))
+    assert render_model_card(again) == render_model_card(data)
 
 
 def test_a_later_evaluation_of_the_same_split_replaces_the_earlier() -> None:

@@ -9,7 +9,8 @@ from helpers import build_stub_card_adapter, same_tree
 from hub_server import LocalHub
 from huggingface_hub import constants
 
-from instructerc_hf.hub.publish import METRIC_DIR
+from instructerc_hf.hub.metric_space import assemble_metric_space
+from instructerc_hf.hub.publish import adapter_files
 
 
 @pytest.fixture
@@ -18,11 +19,13 @@ def adapter(tmp_path: Path) -> Path:
     return build_stub_card_adapter(tmp_path / "adapter")
 
 
-def test_cli_push(hub: LocalHub, adapter: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_push(hub: LocalHub, adapter: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from instructerc_hf.cli import main as cli
 
     monkeypatch.setattr(constants, "ENDPOINT", hub.url)  # what HF_ENDPOINT sets when huggingface_hub is imported
     assert cli(["push", "adapter", "--folder", str(adapter), "--repo_id", "someone/cli-erc"]) == 0
     assert cli(["push", "metric", "--repo_id", "someone/cli-f1"]) == 0
-    assert same_tree(adapter, hub.repo_dir("model", "someone/cli-erc"))
-    assert same_tree(METRIC_DIR, hub.repo_dir("space", "someone/cli-f1"))
+    remote = hub.repo_dir("model", "someone/cli-erc")
+    assert sorted(str(p.relative_to(remote)) for p in remote.rglob("*") if p.is_file()) == sorted(
+        {*adapter_files(adapter), "README.md"})
+    assert same_tree(assemble_metric_space(tmp_path / "erc_weighted_f1"), hub.repo_dir("space", "someone/cli-f1"))

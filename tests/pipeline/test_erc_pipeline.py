@@ -176,3 +176,45 @@ def test_real_meld_test_conversation_with_smollm2(tmp_path: Path) -> None:
     outputs = pipeline(TASK, model=str(tmp_path))([{"speaker": t.speaker, "text": t.text} for t in dialogue.turns])
     assert len(outputs) == len(dialogue)
     assert all(o["label"] in MELD_LABELS and 0 < o["score"] <= 1 for o in outputs)
+
+
+def test_lists_generators_and_datasets_with_batch_size_give_the_single_call_labels(erc) -> None:  # noqa: ANN001
+    from datasets import Dataset
+    from transformers.pipelines.pt_utils import KeyDataset
+
+    conversations = [CONVERSATION, CONVERSATION[:2], CONVERSATION[1:]]
+    single = [erc(c) for c in conversations]
+
+    def same(outputs: object) -> None:  # batched scoring packs other prompts together: equal up to float rounding
+        outputs = list(outputs)  # type: ignore[call-overload]
+        assert [[o["label"] for o in c] for c in outputs] == [[o["label"] for o in c] for c in single]
+        scores = [o["score"] for c in outputs for o in c]
+        assert scores == pytest.approx([o["score"] for c in single for o in c], abs=1e-5)
+
+    same(erc(conversations, batch_size=2))
+    same(erc((c for c in conversations), batch_size=3))
+    rows = Dataset.from_list([{"turns": c} for c in conversations])
+    same(erc(KeyDataset(rows, "turns"), batch_size=2))
+    same(erc(rows, batch_size=2))  # rows with a `turns` list are conversations too
+
+
+def test_top_k_gives_the_most_likely_labels_from_label_scoring(erc) -> None:  # noqa: ANN001
+    best = erc(CONVERSATION)
+    ranked = erc(CONVERSATION, top_k=len(MELD_LABELS))
+    for one, every in zip(best, ranked, strict=True):
+        assert sorted(o["label"] for o in every) == sorted(MELD_LABELS)
+        assert every[0]["label"] == one["label"] and every[0]["score"] == pytest.approx(one["score"])
+        assert [o["score"] for o in every] == sorted((o["score"] for o in every), reverse=True)
+        assert sum(o["score"] for o in every) == pytest.approx(1.0, abs=1e-5)
+    with pytest.raises(ValueError, match="top_k needs label scoring"):
+        erc(CONVERSATION, top_k=2, mode="generate")
+
+
+def test_an_adapter_trained_on_the_plain_prompt_gets_plain_prompts(tmp_path: Path) -> None:
+    from instructerc_hf.prompts import plain_prompt
+
+    folder = build_tiny_adapter(tmp_path / "plain", tasks=[["plain"]])
+    erc = load_erc_pipeline(folder)
+    turns = conversation_turns(CONVERSATION)
+    assert erc.prompts_for(CONVERSATION) == [plain_prompt(t, erc.erc_config.prompt) for t in turns]
+    assert len(erc(CONVERSATION)) == len(CONVERSATION)
