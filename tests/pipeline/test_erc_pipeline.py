@@ -218,3 +218,11 @@ def test_an_adapter_trained_on_the_plain_prompt_gets_plain_prompts(tmp_path: Pat
     turns = conversation_turns(CONVERSATION)
     assert erc.prompts_for(CONVERSATION) == [plain_prompt(t, erc.erc_config.prompt) for t in turns]
     assert len(erc(CONVERSATION)) == len(CONVERSATION)
+
+
+def test_pipeline_takes_dtype_and_device(adapter: Path) -> None:
+    import torch
+
+    erc = pipeline(instructerc_hf.PIPELINE_TASK, model=str(adapter), dtype=torch.bfloat16, device="cpu")
+    assert erc.model.dtype == torch.bfloat16 and erc.device.type == "cpu"
+    assert all(o["label"] in MELD_LABELS for o in erc(CONVERSATION))
