@@ -10,7 +10,7 @@ Each variant runs in a fresh process: the offline SmolLM2-135M-Instruct with a L
 per row, seconds per optimizer step, training tokens per second (non-padding tokens of prompt + completion) and peak
 resident memory: of the whole process and of the timed steps alone (VmHWM after resetting it before the steps).
 
-    python benchmarks/bench_training.py [--steps 6] [--window 12] [--threads 2]
+    python -m experiments.bench_training [--steps 6] [--window 12] [--threads 2] [--json PATH]
 
 CPU timings on a shared machine are noisy: compare variants of the same run.
 """
@@ -25,11 +25,17 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, cast
 
-DEFAULT_RAW = Path(__file__).resolve().parents[2] / "shared/data/meld/raw/declare-lab__MELD/data/MELD"
-VARIANTS = {"instructerc": "main", "plain": "plain"}
+from . import DATA_DIR, REPO, corpora
+from .benches import TRAINING_FIGURES, TRAINING_PROMPTS, add_json_option, reporting, write_figures
+
+DEFAULT_RAW = corpora.corpus("meld").raw_dir(DATA_DIR) / corpora.MELD_CSV
+#: Decimals of each figure in the JSON.
+DIGITS: dict[str, int] = {"tokens_per_row": 1, "seconds_per_step": 2, "tokens_per_second": 1,
+                          "padded_tokens_per_second": 1, "peak_rss_mb": 0}
 
 
 def rss_peak_mb() -> float:
@@ -53,7 +59,7 @@ def training_rows(task: str, raw_dir: str, window: int, count: int, seed: int) -
     """``count`` seeded MELD training rows of ``task`` (the same utterances for every task)."""
     from datasets import Dataset
 
-    from instructerc_hf.builders import InstructERCBuilder
+    from instructerc_hf.data import InstructERCBuilder
 
     builder = InstructERCBuilder(config_name=f"meld-{task}", raw_dir=raw_dir, window=window)
     rows = builder.split_rows("train")
@@ -72,7 +78,7 @@ def run_variant(args: argparse.Namespace) -> dict[str, Any]:
     from trl import SFTConfig
 
     from instructerc_hf.modeling import load_causal_lm, load_tokenizer, resolve_base_model
-    from instructerc_hf.trainer import InstructERCTrainer
+    from instructerc_hf.training import InstructERCTrainer
 
     disable_progress_bar()
     hf_logging.set_verbosity_error()
@@ -80,7 +86,7 @@ def run_variant(args: argparse.Namespace) -> dict[str, Any]:
     base = resolve_base_model(None)
     tokenizer = load_tokenizer(base)
     steps = args.warmup + args.steps
-    rows = training_rows(VARIANTS[args.worker], args.raw_dir, args.window, steps * args.batch_size, args.seed)
+    rows = training_rows(TRAINING_PROMPTS[args.worker], args.raw_dir, args.window, steps * args.batch_size, args.seed)
 
     class StepTimer(TrainerCallback):
         def __init__(self) -> None:
@@ -129,27 +135,20 @@ def run_variant(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--raw-dir", default=str(DEFAULT_RAW), help="MELD CSV folder (declare-lab/MELD data/MELD)")
-    parser.add_argument("--steps", type=int, default=6, help="timed optimizer steps per variant (default 6)")
-    parser.add_argument("--warmup", type=int, default=1, help="untimed first steps (default 1)")
-    parser.add_argument("--batch-size", type=int, default=4)
-    parser.add_argument("--window", type=int, default=12, help="history window of the InstructERC prompt")
-    parser.add_argument("--threads", type=int, default=2, help="torch intra-op threads (default 2)")
-    parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--activation-checkpointing", action="store_true",
-                        help="recompute activations in the backward pass (less memory, more time)")
-    parser.add_argument("--worker", choices=list(VARIANTS), help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.worker:
-        print(json.dumps(run_variant(args)))
-        return
-    results = []
-    for variant in VARIANTS:
-        command = [sys.executable, __file__, *sys.argv[1:], "--worker", variant]
-        output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
-        results.append(json.loads(output.strip().splitlines()[-1]))
+def figures(results: Sequence[dict[str, Any]]) -> dict[str, float]:
+    """The JSON figures of the workers' results: ``<prompt>_<figure>`` for each of :data:`TRAINING_FIGURES`."""
+    return {f"{r['variant']}_{name}": round(r[name], DIGITS[name]) for r in results for name in TRAINING_FIGURES}
+
+
+def worker_command(args: argparse.Namespace, variant: str) -> list[str]:
+    """This benchmark on one prompt, in a fresh process (its peak memory is its own)."""
+    command = [sys.executable, "-m", "experiments.bench_training", "--raw-dir", str(args.raw_dir), "--steps",
+               str(args.steps), "--warmup", str(args.warmup), "--batch-size", str(args.batch_size), "--window",
+               str(args.window), "--threads", str(args.threads), "--seed", str(args.seed), "--worker", variant]
+    return command + (["--activation-checkpointing"] if args.activation_checkpointing else [])
+
+
+def report(args: argparse.Namespace, results: Sequence[dict[str, Any]]) -> None:
     print(f"SmolLM2-135M-Instruct + LoRA (r=16, q/k/v), batch {args.batch_size}, float32, {args.threads} threads, "
           f"{args.steps} timed steps after {args.warmup} warm-up, MELD train rows (seed {args.seed})"
           + (", activation checkpointing" if args.activation_checkpointing else ""))
@@ -165,6 +164,32 @@ def main() -> None:
     print(f"InstructERC prompt: {ours['tokens_per_row'] / plain['tokens_per_row']:.1f}x the tokens per row, "
           f"{ours['seconds_per_step'] / plain['seconds_per_step']:.1f}x the time per step, "
           f"{ours['peak_rss_mb'] - plain['peak_rss_mb']:+.0f} MiB peak memory")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--raw-dir", default=str(DEFAULT_RAW), help="MELD CSV folder (declare-lab/MELD data/MELD)")
+    parser.add_argument("--steps", type=int, default=6, help="timed optimizer steps per variant (default 6)")
+    parser.add_argument("--warmup", type=int, default=1, help="untimed first steps (default 1)")
+    parser.add_argument("--batch-size", type=int, default=4)
+    parser.add_argument("--window", type=int, default=12, help="history window of the InstructERC prompt")
+    parser.add_argument("--threads", type=int, default=2, help="torch intra-op threads (default 2)")
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--activation-checkpointing", action="store_true",
+                        help="recompute activations in the backward pass (less memory, more time)")
+    parser.add_argument("--worker", choices=list(TRAINING_PROMPTS), help=argparse.SUPPRESS)
+    add_json_option(parser)
+    args = parser.parse_args(argv)
+    if args.worker:
+        print(json.dumps(run_variant(args)))  # the last line: read by the parent process below
+        return
+    with reporting(args.json):
+        results = []
+        for variant in TRAINING_PROMPTS:
+            done = subprocess.run(worker_command(args, variant), cwd=REPO, check=True, capture_output=True, text=True)
+            results.append(json.loads(done.stdout.strip().splitlines()[-1]))
+        report(args, results)
+    write_figures(args.json, "training", figures(results), {"runs": results})
 
 
 if __name__ == "__main__":

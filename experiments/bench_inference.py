@@ -6,7 +6,8 @@ so zero-shot) LoRA adapter, and prints utterances per second of each mode, their
 Target: label scoring at least 3x faster than generation. The modes alternate chunk by chunk (whole dialogues, the
 order flipped each time) so that the load of a shared machine weighs on both alike.
 
-    python benchmarks/bench_inference.py [--limit 200] [--raw-dir ../shared/data/meld/raw/declare-lab__MELD]
+    python -m experiments.bench_inference [--limit 200] [--raw-dir ../shared/data/meld/raw/declare-lab__MELD] \\
+        [--json PATH]
 
 ``--adapter DIR`` measures a trained adapter instead. CPU timings on a shared machine are noisy: compare runs of
 the same machine only.
@@ -16,8 +17,8 @@ from __future__ import annotations
 
 import argparse
 import time
-from collections.abc import Callable
-from pathlib import Path
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import torch
 from tqdm.auto import tqdm
@@ -33,11 +34,14 @@ from instructerc_hf.inference import (
     pack_candidates,
     score_labels,
 )
+from instructerc_hf.metrics import compute_erc_metrics
 from instructerc_hf.readers import read_corpus
-from instructerc_hf.scoring import compute_erc_metrics
 from instructerc_hf.tasks import corpus_rows, prompt_config_for
 
-DEFAULT_RAW = Path(__file__).resolve().parents[2] / "shared/data/meld/raw/declare-lab__MELD"
+from . import DATA_DIR, corpora
+from .benches import INFERENCE_DTYPES, add_json_option, reporting, write_figures
+
+DEFAULT_RAW = corpora.corpus("meld").raw_dir(DATA_DIR)
 
 
 def fresh_adapter(dtype: torch.dtype) -> tuple[torch.nn.Module, object]:
@@ -96,59 +100,81 @@ def run_modes(model: torch.nn.Module, tokenizer: object, prompts: list[str], lab
     return seconds, {mode: [by_index[i] for i in range(len(prompts))] for mode, by_index in predicted.items()}
 
 
-def main() -> None:
+def measure(model: torch.nn.Module, tokenizer: object, labels: tuple[str, ...], rows: list[dict],
+            args: argparse.Namespace, dtype: str) -> tuple[dict[str, float], list[str]]:
+    """Both modes in one dtype: the figures ``<dtype>_*`` and the label-scoring predictions; prints the report."""
+    prompts, gold = [r["prompt"] for r in rows], [r["label"] for r in rows]
+    n = len(prompts)
+    seconds, predicted = run_modes(model, tokenizer, prompts, labels, rows, args)
+    s_labels = [p.label for p in predicted["score"]]
+    g_labels = [p.label for p in predicted["generate"]]
+    agree = sum(a == b for a, b in zip(s_labels, g_labels, strict=True)) / n
+    f1_score = compute_erc_metrics(s_labels, gold, labels)["weighted_f1"]
+    f1_gen = compute_erc_metrics(g_labels, gold, labels)["weighted_f1"]
+    fallback = sum(not p.exact for p in predicted["generate"]) / n
+    prompt_tokens, tree_tokens = token_counts(tokenizer, prompts, dialogue_chunks(rows, args.chunk), labels,
+                                              args.pack_tokens)
+    t_score, t_gen = seconds["score"], seconds["generate"]
+    ratio = t_gen / t_score
+    print(f"MELD test, {n} utterances, {'adapter ' + args.adapter if args.adapter else 'SmolLM2-135M zero-shot'}, "
+          f"{dtype}, {torch.get_num_threads()} threads")
+    print(f"label scoring: {n / t_score:7.2f} utt/s ({t_score:6.1f} s)  weighted F1 {f1_score:5.1f}  "
+          f"({tree_tokens} tokens encoded, pack_tokens={args.pack_tokens})")
+    print(f"generation:    {n / t_gen:7.2f} utt/s ({t_gen:6.1f} s)  weighted F1 {f1_gen:5.1f}  "
+          f"({prompt_tokens} prompt tokens; greedy, max_new_tokens={args.max_new_tokens}, batch {args.batch_size}; "
+          f"parser fallback {fallback:.1%})")
+    print(f"speed-up: {ratio:.2f}x (target >= 3x: {'PASS' if ratio >= 3 else 'FAIL'}); agreement {agree:.1%}")
+    figures = {"score_utterances_per_second": round(n / t_score, 2), "score_weighted_f1": round(f1_score, 1),
+               "generate_utterances_per_second": round(n / t_gen, 2), "generate_weighted_f1": round(f1_gen, 1),
+               "speedup": round(ratio, 2), "agreement_percent": round(100 * agree, 1),
+               "generate_fallback_percent": round(100 * fallback, 1)}
+    return {f"{dtype}_{k}": v for k, v in figures.items()}, s_labels
+
+
+def agreement(scored_by_dtype: dict[str, list[str]]) -> dict[str, float]:
+    """``<other>_<first>_same_label_percent``: how often each later dtype scores the first dtype's label."""
+    (first, a), *others = scored_by_dtype.items()
+    figures = {}
+    for other, b in others:
+        same = sum(x == y for x, y in zip(a, b, strict=True)) / len(a)
+        print(f"label scoring, {other} vs {first}: same label for {same:.1%} of the utterances")
+        figures[f"{other}_{first}_same_label_percent"] = round(100 * same, 1)
+    return figures
+
+
+def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--raw-dir", default=str(DEFAULT_RAW))
     parser.add_argument("--limit", type=int, default=200, help="test utterances to run (default 200)")
     parser.add_argument("--adapter", help="a trained adapter folder (default: fresh LoRA on SmolLM2, zero-shot)")
-    parser.add_argument("--dtype", nargs="+", default=["float32", "bfloat16"], choices=list(DTYPES),
+    parser.add_argument("--dtype", nargs="+", default=list(INFERENCE_DTYPES), choices=list(DTYPES),
                         help="weight dtypes to measure, one after the other (default: float32 bfloat16)")
     parser.add_argument("--batch-size", type=int, default=8, help="generation batch size")
     parser.add_argument("--max-new-tokens", type=int, default=DEFAULT_MAX_NEW_TOKENS)
     parser.add_argument("--pack-tokens", type=int, default=DEFAULT_PACK_TOKENS, help="label-scoring pack size")
     parser.add_argument("--chunk", type=int, default=25, help="utterances per alternation of the two modes")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
-    args = parser.parse_args()
+    add_json_option(parser)
+    args = parser.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
-
-    config = prompt_config_for(["meld"], "original")
-    corpus = read_corpus("meld", args.raw_dir, splits=("test",))
-    rows = list(corpus_rows(corpus.splits["test"], "main", config))[: args.limit]
-    prompts, gold = [r["prompt"] for r in rows], [r["label"] for r in rows]
-    n = len(prompts)
-    scored_by_dtype: dict[str, list[str]] = {}
-    for dtype in args.dtype:
-        if args.adapter:
-            model, tokenizer, erc = load_adapter(args.adapter, dtype=dtype)
-            labels = erc.labels
-        else:
-            (model, tokenizer), labels = fresh_adapter(getattr(torch, dtype)), config.labels
-        seconds, predicted = run_modes(model, tokenizer, prompts, labels, rows, args)
-        s_labels = [p.label for p in predicted["score"]]
-        g_labels = [p.label for p in predicted["generate"]]
-        scored_by_dtype[dtype] = s_labels
-        agree = sum(a == b for a, b in zip(s_labels, g_labels, strict=True)) / n
-        f1_score = compute_erc_metrics(s_labels, gold, labels)["weighted_f1"]
-        f1_gen = compute_erc_metrics(g_labels, gold, labels)["weighted_f1"]
-        fallback = sum(not p.exact for p in predicted["generate"]) / n
-        prompt_tokens, tree_tokens = token_counts(tokenizer, prompts, dialogue_chunks(rows, args.chunk), labels,
-                                                  args.pack_tokens)
-        ratio = seconds["generate"] / seconds["score"]
-        t_score, t_gen = seconds["score"], seconds["generate"]
-        print(f"MELD test, {n} utterances, {'adapter ' + args.adapter if args.adapter else 'SmolLM2-135M zero-shot'}, "
-              f"{dtype}, {torch.get_num_threads()} threads")
-        print(f"label scoring: {n / t_score:7.2f} utt/s ({t_score:6.1f} s)  weighted F1 {f1_score:5.1f}  "
-              f"({tree_tokens} tokens encoded, pack_tokens={args.pack_tokens})")
-        print(f"generation:    {n / t_gen:7.2f} utt/s ({t_gen:6.1f} s)  weighted F1 {f1_gen:5.1f}  "
-              f"({prompt_tokens} prompt tokens; greedy, max_new_tokens={args.max_new_tokens}, batch {args.batch_size}; "
-              f"parser fallback {fallback:.1%})")
-        print(f"speed-up: {ratio:.2f}x (target >= 3x: {'PASS' if ratio >= 3 else 'FAIL'}); agreement {agree:.1%}")
-    if len(scored_by_dtype) > 1:
-        (first, a), *others = scored_by_dtype.items()
-        for other, b in others:
-            same = sum(x == y for x, y in zip(a, b, strict=True)) / n
-            print(f"label scoring, {other} vs {first}: same label for {same:.1%} of the utterances")
+    figures: dict[str, Any] = {}
+    with reporting(args.json):
+        config = prompt_config_for(["meld"], "original")
+        corpus = read_corpus("meld", args.raw_dir, splits=("test",))
+        rows = list(corpus_rows(corpus.splits["test"], "main", config))[: args.limit]
+        scored_by_dtype: dict[str, list[str]] = {}
+        for dtype in args.dtype:
+            if args.adapter:
+                model, tokenizer, erc = load_adapter(args.adapter, dtype=dtype)
+                labels = erc.labels
+            else:
+                (model, tokenizer), labels = fresh_adapter(getattr(torch, dtype)), config.labels
+            dtype_figures, scored_by_dtype[dtype] = measure(model, tokenizer, labels, rows, args, dtype)
+            figures |= dtype_figures
+        figures |= agreement(scored_by_dtype)
+    write_figures(args.json, "inference", figures, {"utterances": len(rows), "threads": torch.get_num_threads(),
+                                                    "adapter": args.adapter})
 
 
 if __name__ == "__main__":
