@@ -26,3 +26,20 @@ def test_build_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
         cli_main(["build", "friends", "--raw-dir", ".", "--out", str(out)])
     with pytest.raises(ValueError, match="unified needs --raw_dir NAME=PATH"):
         cli_main(["build", "unified", "--raw-dir", str(MELD_CSV), "--out", str(out)])
+
+
+def test_build_cli_passes_ratio_mix_ratios_and_the_sampling_seed(tmp_path: Path) -> None:
+    from collections import Counter
+
+    raw = [f"meld={require(MELD_CSV)}", f"iemocap={require(DATA / 'iemocap/raw')}",
+           f"emorynlp={require(DATA / 'emorynlp/raw')}"]
+
+    def build(name: str, *extra: str) -> Counter[str]:
+        code = cli_main(["build", "unified", "--raw_dir", *raw, "--out", str(tmp_path / name),
+                         "--tasks", "plain", "--mix", "ratio", *extra])
+        assert code == 0
+        return Counter(load_dataset(str(tmp_path / name), "plain", split="train")["dataset"])
+
+    ratios = build("ratios", "--ratios", "meld=1.5", "iemocap=1", "emorynlp=0.5", "--sampling_seed", "7")
+    assert ratios == {"meld": round(1.5 * 5163), "iemocap": 5163, "emorynlp": round(0.5 * 5163)}  # x the smallest
+    assert build("even") == {"meld": 5163, "iemocap": 5163, "emorynlp": 5163}
