@@ -34,7 +34,7 @@ class Completed:
 
 def rel(path: Path) -> str:
     """``path`` relative to the repository root (commands run from there) when it is beside it, else absolute."""
-    path = path.resolve()
+    path = Path(os.path.abspath(path))  # not resolve(): a linked ../shared stays beside the repository
     return os.path.relpath(path, REPO) if path.is_relative_to(REPO.parent) else str(path)
 
 
