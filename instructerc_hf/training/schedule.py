@@ -42,6 +42,7 @@ from .arguments import ERCDataArguments, ERCRetrievalArguments, ERCTaskArguments
 from .card import card_data, schedule_hyperparameters
 from .data import Demonstrator, TaskSplits, label_eval_set, prepare_task, stage_dataset, with_loss_weight
 from .label_eval import LABEL_METRICS, LabelEvalSet
+from .launch import check_engine, check_world
 from .model import load_base_model
 from .parser import ScriptArguments, parse_args
 from .resume import resume_points, stage_finished
@@ -95,11 +96,20 @@ def stage_arguments(training: SFTConfig, tasks: ERCTaskArguments, output_dir: Pa
     )
 
 
-def free_memory() -> None:
-    """Release a finished stage's model and optimizer before the next stage loads its own."""
+def end_stage() -> None:
+    """Release a finished stage's model and optimizer, and reset accelerate's engine state, before the next stage.
+
+    Each stage is a Trainer with its own Accelerator; accelerate keeps one ``AcceleratorState`` per process, and a
+    second Accelerator with a DeepSpeed or FSDP plugin is refused while the first one's state lives. The process
+    group (``PartialState``) is kept: every rank resets at the same point, after the stage's final barrier.
+    """
+    from accelerate.state import AcceleratorState, GradientState
+
     gc.collect()
     if torch.cuda.is_available():
         torch.cuda.empty_cache()
+    AcceleratorState._reset_state(reset_partial_state=False)
+    GradientState._reset_state()
 
 
 def run_stage(
@@ -131,6 +141,7 @@ def run_stage(
         label_eval=label_eval,
         callbacks=callbacks,
     )
+    check_engine(trainer.accelerator.distributed_type)
     result = trainer.train(resume_from_checkpoint=resume)
     trainer.save_model(args.output_dir)
     trainer.save_state()
@@ -183,6 +194,7 @@ def train(
 ) -> TrainingSummary:
     """Run the schedule and save the adapter, tokenizer, ERC config, summary and model card in ``output_dir``."""
     check_arguments(training, model_args, tasks)
+    check_world(training.world_size)
     apply_global_batch_size(training, tasks)
     base = resolve_base_model(model_args.model_name_or_path)
     tokenizer = load_tokenizer(base)
@@ -200,7 +212,7 @@ def train(
                                    [parts[t] for t in tasks.stage1_tasks], tasks, peft_config, stage1_resume)
         summary.stages.append(result)
         del stage1, base_model
-        free_memory()
+        end_stage()
     elif tasks.has_stage1:
         summary.stages.append(StageResult(list(tasks.stage1_tasks), str(adapter), {}, {}, skipped=True))
 
@@ -219,6 +231,9 @@ def train(
     trainer, result = run_stage(model, training, tokenizer, [parts[t] for t in tasks.stage2_tasks], tasks,
                                 peft_config, stage2_resume, evaluated, label_eval, callbacks)
     summary.stages.append(result)
+    accelerator = trainer.accelerator
+    summary.distributed = {"type": str(accelerator.distributed_type.value), "num_processes": accelerator.num_processes,
+                           "deepspeed": trainer.is_deepspeed_enabled, "fsdp": trainer.is_fsdp_enabled}
     if evaluated is not None:
         summary.eval_metrics = final_eval_metrics(trainer)
         trainer.save_metrics("eval", summary.eval_metrics)

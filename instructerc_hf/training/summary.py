@@ -50,6 +50,7 @@ class TrainingSummary:
     eval_metrics: dict[str, float] = field(default_factory=dict)
     domain_base: dict[str, Any] | None = None
     card: dict[str, Any] | None = None
+    distributed: dict[str, Any] = field(default_factory=dict)
     arguments: dict[str, Any] = field(default_factory=dict)
     versions: dict[str, str] = field(default_factory=dict)
 
