@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -11,10 +12,20 @@ from ..cards.model_card import DatasetSplit, ModelCardData, is_hub_id
 from ..configuration import ERCModelConfig
 from ..data.export import repo_config_name
 from ..modeling import is_embedded
-from ..registry import TITLES, UNIFIED
+from ..registry import CARD_NAME, TITLES, UNIFIED
 from .arguments import ERCDataArguments, ERCTaskArguments
 from .data import TaskSplits
 from .summary import StageResult
+
+#: The usage line of a dataset card written by ``instructerc-hf build --push_to_hub ID``.
+PUSHED_REPO = re.compile(r'load_dataset\("([\w.-]+/[\w.-]+)"')
+
+
+def pushed_repo_id(folder: Path) -> str | None:
+    """The Hub id a local export folder was pushed to, read from its dataset card; ``None`` if it never was."""
+    card = folder / CARD_NAME
+    match = PUSHED_REPO.search(card.read_text(encoding="utf-8")) if card.is_file() else None
+    return match.group(1) if match else None
 
 
 def data_source(data: ERCDataArguments) -> tuple[str | None, str]:
@@ -23,6 +34,9 @@ def data_source(data: ERCDataArguments) -> tuple[str | None, str]:
         return data.dataset_path, ""
     title = TITLES.get(data.dataset, data.dataset)
     if data.dataset_path is not None:
+        pushed = pushed_repo_id(Path(data.dataset_path))
+        if pushed is not None:
+            return pushed, ""
         return None, f"a local folder built by `instructerc-hf build` from the {title} files"
     return None, f"the raw {title} files ({data.source or 'default'} source), built on the fly"
 
