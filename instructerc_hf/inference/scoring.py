@@ -254,6 +254,28 @@ def _score_pack(model: PreTrainedModel, pack: Pack, past: KeyValues | None) -> t
     return sums.view(len(pack.targets), n_candidates).cpu(), layers
 
 
+#: Attention implementations that honour a custom 4D mask exactly (label scoring's prefix-tree mask).
+EXACT_ATTENTION: tuple[str, ...] = ("eager", "sdpa")
+
+
+class AttentionBackendError(ValueError):
+    """The model's attention implementation cannot take label scoring's tree mask."""
+
+
+def check_attention(model: PreTrainedModel) -> None:
+    """Refuse attention backends that ignore a custom 4D mask (flash attention and friends), which would score wrong.
+
+    transformers passes a 4D mask through unchanged; flash-attention kernels only know causal masks and padding.
+    """
+    config = getattr(model, "config", None)
+    implementation = getattr(config, "_attn_implementation", None) or "eager"
+    if implementation not in EXACT_ATTENTION:
+        raise AttentionBackendError(
+            f"label scoring needs an attention implementation that takes a 4D mask ({list(EXACT_ATTENTION)}); this "
+            f"model uses {implementation!r}: load it with attn_implementation='sdpa', or use mode='generate'"
+        )
+
+
 def label_log_likelihoods(
     model: PreTrainedModel,
     tokenizer: PreTrainedTokenizerBase,
@@ -273,10 +295,14 @@ def label_log_likelihoods(
             prefix it shares with the previous one); larger packs mean fewer passes, but attention grows with the
             square of a pack.
         progress: show a tqdm bar (in utterances).
+
+    Raises:
+        AttentionBackendError: the model's attention is not one of :data:`EXACT_ATTENTION`.
     """
     labels = validate_labels(labels)
     if pack_tokens < 1:
         raise ValueError(f"pack_tokens must be >= 1, got {pack_tokens}")
+    check_attention(model)
     out = torch.empty(len(prompts), len(labels))
     if not prompts:
         return out

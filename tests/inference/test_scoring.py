@@ -122,3 +122,18 @@ def test_trie_shares_prefixes_and_masks_everything_but_ancestors() -> None:
         [True, True, True, False],
         [True, True, False, True],
     ]
+
+
+def test_label_scoring_is_exact_on_eager_and_sdpa_and_refuses_other_backends(tmp_path: Path) -> None:
+    from instructerc_hf.inference.scoring import AttentionBackendError
+
+    folder = build_tiny_adapter(tmp_path / "adapter")
+    scores = {}
+    for implementation in ("eager", "sdpa"):
+        model, tokenizer, _ = load_adapter(folder, attn_implementation=implementation)
+        assert model.config._attn_implementation == implementation
+        scores[implementation] = label_log_likelihoods(model, tokenizer, PROMPTS, MELD_LABELS, progress=False)
+    torch.testing.assert_close(scores["eager"], scores["sdpa"], rtol=1e-4, atol=1e-4)
+    model.config._attn_implementation = "flash_attention_2"  # its kernels know causal masks only
+    with pytest.raises(AttentionBackendError, match="attn_implementation='sdpa'"):
+        label_log_likelihoods(model, tokenizer, PROMPTS, MELD_LABELS, progress=False)
