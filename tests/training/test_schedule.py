@@ -233,4 +233,6 @@ def test_cpu_smoke_recipe_with_smollm2(tmp_path: Path) -> None:
     )
     assert [s.global_step for s in summary.stages] == [1, 2]
     assert "eval_weighted_f1" in summary.eval_metrics
-    assert ERCModelConfig.from_pretrained(tmp_path).base_model == "smollm2-135m-instruct-offline"
+    assert ERCModelConfig.from_pretrained(tmp_path).base_model == "HuggingFaceTB/SmolLM2-135M-Instruct"  # portable
+    adapter_config = json.loads((tmp_path / "adapter_config.json").read_text())
+    assert adapter_config["base_model_name_or_path"] == "HuggingFaceTB/SmolLM2-135M-Instruct"
