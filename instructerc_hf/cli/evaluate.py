@@ -12,6 +12,7 @@ def evaluate_command(argv: Sequence[str]) -> int:
     """``instructerc-hf evaluate --model DIR --dataset DIR --split test [--output_dir DIR]``."""
     from ..inference.arguments import EvaluateArguments
     from ..inference.evaluation import evaluate_adapter
+    from ..inference.sharding import is_main_process
     from ..registry import CONFUSION_FILE, METRICS_FILE
 
     parser = options_parser(
@@ -24,6 +25,8 @@ def evaluate_command(argv: Sequence[str]) -> int:
     if not args.dataset:
         parser.error("--dataset is required")
     metrics = evaluate_adapter(args)
+    if not is_main_process():  # under accelerate launch, one report
+        return 0
     print(f"weighted F1 {metrics['weighted_f1']:.2f}, accuracy {metrics['accuracy']:.2f} on {metrics['num_examples']} "
           f"{args.split} examples ({metrics['utterances_per_second']:.1f} utt/s, mode {args.mode})")
     print(f"wrote {Path(args.output_dir) / METRICS_FILE} and {Path(args.output_dir) / CONFUSION_FILE}")

@@ -14,6 +14,7 @@ from .adapter import load_adapter
 from .arguments import EvaluateArguments
 from .predict import predict
 from .prediction import Prediction
+from .sharding import is_main_process, predict_sharded
 
 if TYPE_CHECKING:
     from datasets import Dataset
@@ -42,7 +43,14 @@ def evaluate_adapter(args: EvaluateArguments) -> dict[str, Any]:
     gold = label_strings(data)
     start = time.perf_counter()
     mode = args.mode  # checked in __post_init__
-    predictions = predict(model, tokenizer, data["prompt"], erc.labels, mode, **args.options())  # type: ignore[arg-type]
+    prompts = data["prompt"]
+    keys = list(zip(data["dataset"], data["dialogue_id"], strict=True)) if "dialogue_id" in data.column_names \
+        else list(range(len(data)))
+    predictions = predict_sharded(  # one process, or whole conversations per process under accelerate launch
+        lambda rows: predict(model, tokenizer, [prompts[i] for i in rows], erc.labels, mode,  # type: ignore[arg-type]
+                             **args.options()),
+        keys,
+    )
     seconds = time.perf_counter() - start
     demonstrations = demonstration_labels(data)  # None when rows of other tasks have none
     metrics = compute_erc_metrics(
@@ -53,6 +61,8 @@ def evaluate_adapter(args: EvaluateArguments) -> dict[str, Any]:
         "model": args.model, "dataset": args.dataset, "config": args.config, "split": args.split,
         "mode": args.mode, "options": args.options(), "seconds": seconds, "utterances_per_second": len(data) / seconds,
     })
+    if not is_main_process():
+        return metrics
     out = Path(args.output_dir)
     out.mkdir(parents=True, exist_ok=True)
     (out / METRICS_FILE).write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
