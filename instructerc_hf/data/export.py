@@ -50,6 +50,8 @@ class BuildArguments(DataOptions):
         for task in self.tasks:
             check_task(task)
         self.raw_dirs()  # validates NAME=PATH items
+        if self.push_to_hub and self.dataset in RESTRICTED and not self.private:
+            raise PermissionError("IEMOCAP may not be redistributed: push data that contains it only with --private")
 
 
 def repo_config_name(target: str, task: str, label_space: LabelSpace) -> str:
@@ -115,12 +117,7 @@ def build_and_push(args: BuildArguments, command: str | None = None) -> DatasetC
     """Export, then push to ``args.push_to_hub`` if given. Data containing IEMOCAP is pushed only privately."""
     card = export_dataset(args, command)
     target = args.dataset
-    if args.push_to_hub:
-        if target in RESTRICTED and not args.private:
-            raise PermissionError(
-                "IEMOCAP may not be redistributed: push data that contains it only with --private "
-                f"(folder {args.out} was built and kept locally)"
-            )
+    if args.push_to_hub:  # BuildArguments refused a public push of restricted data before anything was built
         push_folder(args.out, args.push_to_hub, "dataset", private=args.private,
                     commit_message=f"InstructERC {target} data from instructerc_hf")
     return card

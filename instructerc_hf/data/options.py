@@ -90,6 +90,8 @@ class DataOptions:
 
     @property
     def mix_strategy(self) -> MixStrategy:
+        if self.mix not in MIX_STRATEGIES:
+            raise ValueError(f"unknown mix {self.mix!r}; expected one of {list(MIX_STRATEGIES)}")
         return "ratio" if self.mix == "ratio" else "total"
 
     def ratio_map(self) -> dict[str, float]:

@@ -21,6 +21,7 @@ from ..registry import (
     CONFIG_NAME,
     DOMAIN_BASE_NAME,
     PIPELINE_TASK,
+    RESTRICTED,
     STAGE1_DIR,
     SUMMARY_NAME,
     TOKENIZER_FILES,
@@ -93,7 +94,16 @@ def push_adapter(
     token: str | None = None,
     api: HubClient | None = None,
 ) -> list[str]:
-    """Upload an adapter folder as model repo ``repo_id`` (see :func:`adapter_files`); returns the files pushed."""
+    """Upload an adapter folder as model repo ``repo_id`` (see :func:`adapter_files`); returns the files pushed.
+
+    Raises:
+        PermissionError: the adapter was trained on data that may not be redistributed (IEMOCAP) and the push is not
+            private: its card, summary and domain base quote that data.
+    """
+    restricted = sorted(set(ERCModelConfig.from_pretrained(folder).datasets) & RESTRICTED)
+    if restricted and not private:
+        raise PermissionError(f"{folder} was trained on {restricted}, which may not be redistributed: push it only with "
+                              "private=True (--private)")
     with tempfile.TemporaryDirectory(prefix="instructerc-push-") as staging:
         stage_adapter(folder, repo_id, staging, card_data, include_stage1)
         push_folder(staging, repo_id, "model", private=private, token=token, api=api,

@@ -12,7 +12,7 @@ __getattr__, __dir__, __all__ = lazy_exports(
         ".defaults": ["DEFAULT_MAX_NEW_TOKENS", "DEFAULT_PACK_TOKENS", "DTYPES", "MODES"],
         ".evaluation": ["evaluate_adapter", "load_split"],
         ".generation": ["generate_labels", "generate_texts"],
-        ".predict": ["predict"],
+        ".modes": ["predict"],
         ".prediction": ["Prediction"],
         ".scoring": ["candidate_sequences", "label_log_likelihoods", "pack_candidates", "score_labels"],
     },

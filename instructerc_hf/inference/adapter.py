@@ -25,16 +25,18 @@ def load_adapter(
     """Load a trained adapter (local folder or Hub id) on its base model, unmerged, in eval mode.
 
     The base model is ``base_model``, else ``ERCModelConfig.base_model`` (a Hub id) resolved by
-    :func:`instructerc_hf.modeling.resolve_base_model`: the embedded SmolLM2 weights offline, the Hub otherwise.
+    :func:`instructerc_hf.modeling.resolve_base_model`: the weights the adapter was trained on (the embedded SmolLM2
+    when ``base_weights`` says so), else the Hub's.
     ``base_kwargs`` go to the base model's ``from_pretrained`` (``revision``, ``attn_implementation`` ...).
     The tokenizer is the adapter's own when the folder has one, else the base model's.
     """
     from peft import PeftModel
 
-    from ..modeling import load_causal_lm, load_tokenizer, resolve_base_model
+    from ..modeling import EMBEDDED_WEIGHTS, load_causal_lm, load_tokenizer, resolve_base_model
 
     config = ERCModelConfig.from_pretrained(model_dir)
-    base = resolve_base_model(base_model or config.base_model)
+    base = resolve_base_model(base_model) if base_model else resolve_base_model(
+        config.base_model, embedded=config.base_weights == EMBEDDED_WEIGHTS)
     model = PeftModel.from_pretrained(load_causal_lm(base, dtype=dtype, **base_kwargs), str(model_dir))
     if device is not None:
         model.to(device)

@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .defaults import DEFAULT_MAX_NEW_TOKENS, DEFAULT_PACK_TOKENS, DTYPES, MODES
-
-if TYPE_CHECKING:
-
-    pass
 
 
 @dataclass

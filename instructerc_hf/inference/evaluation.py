@@ -12,9 +12,9 @@ from ..metrics import compute_erc_metrics
 from ..registry import CONFUSION_FILE, METRICS_FILE, PREDICTIONS_FILE
 from .adapter import load_adapter
 from .arguments import EvaluateArguments
-from .predict import predict
+from .modes import predict
 from .prediction import Prediction
-from .sharding import is_main_process, predict_sharded
+from .sharding import is_main_process, predict_sharded, process_device
 
 if TYPE_CHECKING:
     from datasets import Dataset
@@ -38,7 +38,7 @@ def evaluate_adapter(args: EvaluateArguments) -> dict[str, Any]:
     from ..retrieval.inject import demonstration_labels
 
     data = load_split(args.dataset, args.config, args.split, args.limit)
-    model, tokenizer, erc = load_adapter(args.model, base_model=args.base_model, dtype=args.dtype)
+    model, tokenizer, erc = load_adapter(args.model, base_model=args.base_model, dtype=args.dtype, device=process_device())
     data = with_adapter_demonstrations(data, args.model, erc)
     gold = label_strings(data)
     start = time.perf_counter()

@@ -1,13 +1,8 @@
 """Label scoring: the log-likelihood of every candidate label after each prompt, in shared forward passes.
 
-Two modes turn prompts into labels:
-
-- **generation** (:func:`generate_labels`): greedy decoding (``do_sample=False``), batched and left-padded, at most
-  ``max_new_tokens`` new tokens, mapped to a label by :func:`instructerc_hf.label_parsing.parse_labels` exactly like the
-  official evaluation. It can produce text that is no label (the parser then guesses; ``Prediction.exact`` is False).
-- **label scoring** (:func:`score_labels`): the log-likelihood of every candidate completion, argmax. Each prompt is
-  encoded once and every candidate continuation attends to the prompt's keys and values; the label can never be
-  invalid. The score is the softmax of the candidates' summed log-likelihoods.
+The score of a label is the log-likelihood of its completion after the prompt; the prediction is the argmax, so it can
+never be an invalid label, and its score is the softmax of the candidates' summed log-likelihoods (greedy generation
+is :mod:`instructerc_hf.inference.generation`).
 
 A candidate completion is what the adapter was trained to produce: TRL tokenizes ``prompt + completion + eos_token``
 (the completion of :mod:`instructerc_hf.tasks` is ``" " + label``), and its loss covers the tokens after the common

@@ -8,7 +8,11 @@ number of rows each, and the predictions are gathered back into row order: ident
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Sequence
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    import torch
+    from accelerate import PartialState
 
 T = TypeVar("T")
 
@@ -39,11 +43,9 @@ def predict_sharded(run: Callable[[list[int]], list[T]], keys: Sequence[Hashable
 
     With one process (no ``accelerate launch``, or one process) it is ``run(all rows)``.
     """
-    import torch
-    from accelerate import PartialState
     from accelerate.utils import gather_object
 
-    state = PartialState(cpu=not torch.cuda.is_available())  # on a CPU, a gloo group over the launched processes
+    state = process_state()
     if state.num_processes == 1:
         return run(list(range(len(keys))))
     mine = conversation_shards(keys, state.num_processes)[state.process_index]
@@ -58,8 +60,19 @@ def predict_sharded(run: Callable[[list[int]], list[T]], keys: Sequence[Hashable
     return out  # type: ignore[return-value]
 
 
-def is_main_process() -> bool:
-    """Whether this process writes the outputs (the only one outside ``accelerate launch``)."""
+def process_state() -> PartialState:
+    """This process's accelerate state; on a CPU, a gloo group over the processes ``accelerate launch`` started."""
+    import torch
     from accelerate import PartialState
 
-    return PartialState().is_main_process
+    return PartialState(cpu=not torch.cuda.is_available())
+
+
+def process_device() -> torch.device:
+    """The device this process infers on (its own GPU under ``accelerate launch``, else the CPU or the one GPU)."""
+    return process_state().device
+
+
+def is_main_process() -> bool:
+    """Whether this process writes the outputs (the only one outside ``accelerate launch``)."""
+    return process_state().is_main_process

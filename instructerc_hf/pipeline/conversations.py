@@ -4,13 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..records import Turn, number_speakers_by_appearance
-
-if TYPE_CHECKING:
-    pass
-
 
 Conversation = Sequence[Mapping[str, Any]] | Mapping[str, Any]
 
@@ -69,7 +65,9 @@ def as_input(conversation: Conversation) -> ConversationInput:
 
 
 def is_conversation(inputs: Any) -> bool:
-    """One conversation (rather than a list of them)."""
+    """One conversation (rather than a list of them): a mapping, or a list of turns (mappings with a ``text``); a list
+    of ``{"turns": ...}`` rows is a list of conversations."""
     if isinstance(inputs, Mapping):
         return True
-    return isinstance(inputs, Sequence) and bool(inputs) and isinstance(inputs[0], Mapping)
+    return (isinstance(inputs, Sequence) and not isinstance(inputs, str) and bool(inputs)
+            and isinstance(inputs[0], Mapping) and "text" in inputs[0])

@@ -15,10 +15,10 @@ trained with (:func:`instructerc_hf.prompts.main_prompt` and the adapter's saved
 shows a later utterance. Default mode: label scoring; ``mode="generate"`` uses greedy generation
 (see :mod:`instructerc_hf.inference`) and adds ``generated_text``.
 
-Loading: ``pipeline(task, model=DIR_OR_HUB_ID)`` goes through transformers' PEFT support, so the base model named in
-``adapter_config.json`` must be loadable here (a Hub id, or a local path that exists on this machine).
-:func:`load_erc_pipeline` instead resolves the base model from ``instructerc_config.json`` (the offline SmolLM2 default
-included).
+Loading: ``pipeline(task, model=DIR_OR_HUB_ID)`` reads the base model's config from the Hub id in
+``adapter_config.json``, then :class:`~instructerc_hf.pipeline.model.ERCAdapterModel` loads the base named in
+``instructerc_config.json`` through :func:`instructerc_hf.inference.adapter.load_adapter` (the embedded SmolLM2 weights
+offline) and the adapter on it. :func:`load_erc_pipeline` does the same without the config look-up.
 
 Demonstrations: an adapter trained with retrieved demonstrations holds its domain base (``domain_base.jsonl``) beside
 ``instructerc_config.json``; the pipeline rebuilds the retriever from both
@@ -44,7 +44,7 @@ from transformers.pipelines import PIPELINE_REGISTRY
 from ..configuration import ERCModelConfig
 from ..inference.adapter import load_adapter
 from ..inference.defaults import MODES
-from ..inference.predict import predict
+from ..inference.modes import predict
 from ..inference.prediction import Prediction
 from ..records import Turn
 from ..registry import PIPELINE_TASK

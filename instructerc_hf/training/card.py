@@ -11,7 +11,6 @@ from trl import SFTConfig
 from ..cards.model_card import DatasetSplit, ModelCardData, is_hub_id
 from ..configuration import ERCModelConfig
 from ..data.export import repo_config_name
-from ..modeling import is_embedded
 from ..registry import CARD_NAME, TITLES, UNIFIED
 from .arguments import ERCDataArguments, ERCTaskArguments
 from .data import TaskSplits
@@ -42,7 +41,7 @@ def data_source(data: ERCDataArguments) -> tuple[str | None, str]:
 
 
 def card_data(config: ERCModelConfig, data: ERCDataArguments, training: SFTConfig, parts: dict[str, TaskSplits],
-              tasks: ERCTaskArguments, resolved_base: str) -> tuple[ModelCardData, DatasetSplit]:
+              tasks: ERCTaskArguments) -> tuple[ModelCardData, DatasetSplit]:
     """The model card of the run and the validation split its metrics belong to."""
     repo_id, source = data_source(data)
 
@@ -53,8 +52,7 @@ def card_data(config: ERCModelConfig, data: ERCDataArguments, training: SFTConfi
     evaluated = tasks.evaluated_task
     validation = split(evaluated, "validation", len(parts[evaluated].validation))
     model_id = training.hub_model_id or Path(str(training.output_dir)).name
-    card = ModelCardData(erc_config=config, model_id=model_id, train_data=train, embedded_base=is_embedded(resolved_base))
-    return card, validation
+    return ModelCardData(erc_config=config, model_id=model_id, train_data=train), validation
 
 
 def schedule_hyperparameters(stages: list[StageResult], tasks: ERCTaskArguments,

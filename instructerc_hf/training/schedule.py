@@ -34,6 +34,7 @@ from transformers import EarlyStoppingCallback, PreTrainedModel, PreTrainedToken
 from trl import ModelConfig, SFTConfig, get_peft_config
 
 from ..cards.model_card import ModelCardCallback, write_model_card
+from ..inference.scoring import EXACT_ATTENTION
 from ..modeling import load_tokenizer, resolve_base_model
 from ..prompts import PromptConfig
 from ..registry import STAGE1_DIR, SUMMARY_NAME
@@ -62,6 +63,10 @@ def check_arguments(training: SFTConfig, model: ModelConfig, tasks: ERCTaskArgum
         raise ValueError("InstructERC trains on the completion (label and EOS) only: completion_only_loss cannot be false")
     if training.packing or training.padding_free:
         raise ValueError("packing and padding_free are not supported: every row is one prompt-completion pair")
+    attention = model.attn_implementation
+    if tasks.label_eval and training.eval_strategy != "no" and attention not in (None, *EXACT_ATTENTION):
+        raise ValueError(f"label_eval scores labels with a 4D attention mask, which attn_implementation={attention!r} "
+                         f"ignores: use one of {list(EXACT_ATTENTION)} or label_eval: false")
     metric = (training.metric_for_best_model or "").removeprefix("eval_")
     if training.eval_strategy != "no" and metric in LABEL_METRICS and not tasks.label_eval:
         raise ValueError(f"metric_for_best_model={metric} needs label_eval: true (or select on eval_loss)")
@@ -216,8 +221,8 @@ def train(
     elif tasks.has_stage1:
         summary.stages.append(StageResult(list(tasks.stage1_tasks), str(adapter), {}, {}, skipped=True))
 
-    config = erc_model_config(data, tasks, retrieval, model_args, prompts)
-    card, validation = card_data(config, data, training, parts, tasks, base)
+    config = erc_model_config(data, tasks, retrieval, model_args, prompts, base)
+    card, validation = card_data(config, data, training, parts, tasks)
     base_model = load_base_model(base, model_args, training, peft_config)
     model: PreTrainedModel | PeftModel = base_model
     if tasks.has_stage1 and stage_finished(adapter):  # stage 2 continues the stage-1 adapter

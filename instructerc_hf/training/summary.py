@@ -11,7 +11,7 @@ from typing import Any
 from trl import ModelConfig, SFTConfig
 
 from ..configuration import ERCModelConfig
-from ..modeling import base_model_id
+from ..modeling import EMBEDDED_WEIGHTS, base_model_id, is_embedded
 from ..prompts import PromptConfig
 from ..registry import SUMMARY_NAME
 from .arguments import ERCDataArguments, ERCRetrievalArguments, ERCTaskArguments
@@ -79,9 +79,9 @@ def new_summary(
 
 def erc_model_config(
     data: ERCDataArguments, tasks: ERCTaskArguments, retrieval: ERCRetrievalArguments, model: ModelConfig,
-    prompts: PromptConfig,
+    prompts: PromptConfig, resolved_base: str,
 ) -> ERCModelConfig:
-    """What inference needs to rebuild the training prompts."""
+    """What inference needs to rebuild the training prompts and reload the base weights trained on."""
     return ERCModelConfig(
         base_model=base_model_id(model.model_name_or_path),
         datasets=list(data.datasets),
@@ -89,4 +89,5 @@ def erc_model_config(
         prompt=prompts,
         retrieval=retrieval.retrieval_config().to_dict() if retrieval.use_demonstrations else None,
         tasks=tasks.stages(),
+        base_weights=EMBEDDED_WEIGHTS if is_embedded(resolved_base) else None,
     )

@@ -84,7 +84,9 @@ def test_card_without_training_or_evaluation_and_with_retrieval() -> None:
 
 
 def test_training_on_the_embedded_weights_is_stated() -> None:
-    card = ModelCard(render_model_card(card_data(embedded_base=True)))
+    data = card_data()
+    data.erc_config.base_weights = "embedded"
+    card = ModelCard(render_model_card(data))
     assert card.data.base_model == "HuggingFaceTB/SmolLM2-135M-Instruct"
     assert "Training used the embedded weights" in card.text and "de-quantised" in card.text
     assert "Training used the embedded" not in render_model_card(card_data())
@@ -104,7 +106,8 @@ def test_local_data_is_described_not_listed_and_an_unknown_licence_is_stated() -
 def test_card_data_round_trips_through_json() -> None:
     import json
 
-    data = card_data(embedded_base=True)
+    data = card_data()
+    data.erc_config.base_weights = "embedded"
     again = ModelCardData.from_dict(json.loads(json.dumps(data.to_dict())))
     assert render_model_card(again) == render_model_card(data)
 

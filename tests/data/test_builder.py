@@ -52,3 +52,8 @@ def test_unified_mixed_prompts_are_byte_identical(tmp_path: Path, split: str) ->
     for sample, row in zip(samples, rows[: len(samples)], strict=True):
         assert row["prompt"] == sample["input"]
         assert row["completion"].strip() == sample["target"]
+
+
+def test_builder_options_are_validated_when_datasets_sets_them(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="unknown mix 'Ratio'"):  # a typo no longer runs as Total Mix
+        InstructERCBuilder(config_name="meld-plain", cache_dir=str(tmp_path), raw_dir=str(MELD_CSV), mix="Ratio")

@@ -67,8 +67,13 @@ def test_push_uploads_exactly_the_folder_load_dataset_reads(tmp_path: Path) -> N
 
 
 def test_iemocap_is_never_pushed_publicly(tmp_path: Path) -> None:
-    args = BuildArguments(dataset="iemocap", raw_dir=[str(require(DATA / "iemocap/raw"))], out=str(tmp_path),
-                          tasks=["plain"], label_spaces=["original"], push_to_hub="someone/iemocap")
-    with pytest.raises(PermissionError, match="IEMOCAP may not be redistributed"):
-        build_and_push(args)
-    assert len(load_dataset(str(tmp_path), "plain", split="test")) == 1623
+    options = {"raw_dir": [str(require(DATA / "iemocap/raw"))], "out": str(tmp_path / "out"), "tasks": ["plain"],
+               "label_spaces": ["original"]}
+    for dataset in ("iemocap", "unified"):
+        with pytest.raises(PermissionError, match="IEMOCAP may not be redistributed"):  # refused before building
+            BuildArguments(dataset=dataset, **{**options, "raw_dir": options["raw_dir"] if dataset == "iemocap" else
+                                               [f"{n}={options['raw_dir'][0]}" for n in ("meld", "iemocap", "emorynlp")]},
+                           push_to_hub="someone/iemocap")
+    assert not (tmp_path / "out").exists()
+    private = BuildArguments(dataset="iemocap", **options, push_to_hub="someone/iemocap", private=True)
+    assert private.private

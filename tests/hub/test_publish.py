@@ -66,3 +66,17 @@ def test_push_metric_space_then_load_it(hub: LocalHub, tmp_path: Path) -> None:
     metric = evaluate.load(str(uploaded / "erc_weighted_f1.py"))
     result = metric.compute(predictions=["joyful", "I feel sad."], references=["joyful", "angry"], labels=MELD_LABELS)
     assert result["weighted_f1"] == 50.0
+
+
+def test_an_adapter_trained_on_iemocap_is_pushed_only_privately(hub: LocalHub, tmp_path: Path) -> None:
+    from helpers import build_tiny_adapter
+
+    from instructerc_hf.tasks import prompt_config_for
+
+    folder = build_tiny_adapter(tmp_path / "iemocap", datasets=["iemocap"],
+                                prompt=prompt_config_for(["iemocap"], "original"))
+    api = HfApi(endpoint=hub.url, token=False)
+    with pytest.raises(PermissionError, match="may not be redistributed"):
+        push_adapter(folder, "someone/iemocap-erc", api=api)
+    assert not hub.requests
+    assert "adapter_model.safetensors" in push_adapter(folder, "someone/iemocap-erc", api=api, private=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from helpers import MELD_LABELS, PROMPTS
 
-from instructerc_hf.inference.predict import predict
+from instructerc_hf.inference.modes import predict
 from instructerc_hf.inference.scoring import score_labels
 
 

@@ -1,4 +1,4 @@
-"""One entry point for both inference modes, and what a prediction holds."""
+"""One entry point for both inference modes: label scoring or greedy generation."""
 
 from __future__ import annotations
 
