@@ -83,6 +83,12 @@ def parts_of(target: str) -> tuple[str, ...]:
     return DATASET_NAMES if target == UNIFIED else (target,)
 
 
+def data_license(target: str) -> str:
+    """The Hub licence of a build target's data: its parts' common licence, else ``other``."""
+    licenses = {LICENSES[part] for part in parts_of(target)}
+    return licenses.pop() if len(licenses) == 1 else "other"
+
+
 # --- the pipeline task ------------------------------------------------------------------------------------------------
 
 PIPELINE_TASK = "emotion-recognition-in-conversation"

@@ -7,16 +7,16 @@ from pathlib import Path
 from typing import Any
 
 from ..data.schema import ROW_DTYPES
-from ..labels import UNIFIED_LABELS, get_dataset_labels
+from ..labels import UNIFIED_LABELS, label_set
 from ..registry import (
     CARD_NAME,
     CITATIONS,
     LICENSE_NOTES,
-    LICENSES,
     OTHER_LICENSES,
     PIPELINE_TASK,
     TITLES,
     UNIFIED,
+    data_license,
     parts_of,
 )
 from .render import render_template
@@ -62,8 +62,7 @@ class DatasetCardData:
 
     @property
     def license(self) -> str:
-        licenses = {LICENSES[p] for p in parts_of(self.target)}
-        return licenses.pop() if len(licenses) == 1 else "other"
+        return data_license(self.target)
 
     @property
     def pretty_name(self) -> str:
@@ -93,9 +92,7 @@ class DatasetCardData:
 
     def labels_of(self, config: ConfigCard) -> tuple[str, ...]:
         """The label names of ``config``'s ``label`` column."""
-        if config.label_space == "original" and self.target != UNIFIED:
-            return get_dataset_labels(self.target).labels
-        return UNIFIED_LABELS
+        return label_set(parts_of(self.target), "unified" if config.label_space == "unified" else "original")
 
     def context(self) -> dict[str, object]:
         parts = parts_of(self.target)
@@ -107,7 +104,7 @@ class DatasetCardData:
             "license": self.license,
             "license_note": LICENSE_NOTES[self.target],
             "split_names": [s.name for s in self.configs[0].splits] if self.configs else [],
-            "original_labels": get_dataset_labels(parts[0]).labels if self.target != UNIFIED else UNIFIED_LABELS,
+            "original_labels": label_set(parts, "unified" if self.target == UNIFIED else "original"),
             "unified_labels": UNIFIED_LABELS,
             "dataset_citations": [CITATIONS[p] for p in parts],
         }

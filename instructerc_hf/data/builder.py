@@ -25,7 +25,7 @@ from ..mixing import sample_training_rows
 from ..prompts import PromptConfig
 from ..readers import read_corpus
 from ..records import SPLITS, DialogueCorpus
-from ..registry import BUILD_TARGETS, LICENSES, UNIFIED
+from ..registry import BUILD_TARGETS, UNIFIED, data_license
 from ..tasks import TASKS, check_task, corpus_rows, prompt_config_for
 from .options import DataOptions
 from .schema import ROW_DTYPES
@@ -105,7 +105,7 @@ class InstructERCBuilder(datasets.GeneratorBasedBuilder):
             description=f"InstructERC {self.config.task} task on {self.config.dataset}",
             features=row_features(self._prompt_config().labels),
             homepage="https://arxiv.org/abs/2309.11911",
-            license=LICENSES[self.config.dataset] if self.config.dataset != UNIFIED else "other",
+            license=data_license(self.config.dataset),
         )
 
     def _prompt_config(self) -> PromptConfig:
