@@ -1,4 +1,9 @@
-"""``instructerc-hf predict``: label every utterance of a conversation file with a trained adapter."""
+"""``instructerc-hf predict``: label every utterance of a conversation file with a trained adapter.
+
+The file is JSON (a conversation, or a list of them) or JSONL (one conversation a line). Under ``accelerate launch``
+each process labels whole conversations, about the same number of utterances each, and the main process writes them
+all back in input order: the output of one process.
+"""
 
 from __future__ import annotations
 
@@ -10,31 +15,63 @@ from typing import Any
 from ..inference.arguments import PredictArguments
 from .options import options_parser
 
+Labelled = list[dict[str, Any]]
 
-def predict_conversations(args: PredictArguments) -> list[list[dict[str, Any]]]:
-    """Label every utterance of every conversation of ``args.conversation``; each entry keeps speaker and text."""
-    from ..pipeline.conversations import conversation_turns, is_conversation
+
+def read_conversations(path: str | Path) -> tuple[list[Any], bool]:
+    """The conversations of a JSON or JSONL file, and whether it held a single conversation."""
+    from ..pipeline.conversations import is_conversation
+
+    path = Path(path)
+    text = path.read_text(encoding="utf-8")
+    if path.suffix == ".jsonl":
+        return [json.loads(line) for line in text.splitlines() if line.strip()], False
+    data = json.loads(text)
+    return ([data], True) if is_conversation(data) else (data, False)
+
+
+def predict_conversations(args: PredictArguments, conversations: Sequence[Any]) -> list[Labelled]:
+    """Label every utterance of every conversation; each entry keeps speaker and text. Sharded by conversation."""
+    from ..inference.sharding import predict_sharded, process_device
+    from ..pipeline.conversations import conversation_turns
     from ..pipeline.erc_pipeline import load_erc_pipeline
 
-    data = json.loads(Path(args.conversation).read_text(encoding="utf-8"))
-    conversations = [data] if is_conversation(data) else data
-    erc = load_erc_pipeline(args.model, base_model=args.base_model, dtype=args.dtype)
-    results = []
-    for conversation in conversations:
-        turns = conversation_turns(conversation)
-        outputs = erc(conversation, mode=args.mode, append_eos=not args.no_eos, pack_tokens=args.pack_tokens,
-                      generation_batch_size=args.batch_size, max_new_tokens=args.max_new_tokens)
-        results.append([{"speaker": t.speaker, "text": t.text, **o} for t, o in zip(turns, outputs, strict=True)])
-    return results
+    turns = [conversation_turns(conversation) for conversation in conversations]
+    erc = load_erc_pipeline(args.model, base_model=args.base_model, dtype=args.dtype, device=process_device())
+
+    def run(rows: list[int]) -> list[dict[str, Any]]:  # rows: this process's utterances, whole conversations
+        mine = dict.fromkeys(owner[row] for row in rows)
+        labelled = []
+        for index in mine:
+            outputs = erc(conversations[index], mode=args.mode, append_eos=not args.no_eos,
+                          pack_tokens=args.pack_tokens, generation_batch_size=args.batch_size,
+                          max_new_tokens=args.max_new_tokens)
+            labelled += [{"speaker": t.speaker, "text": t.text, **o}
+                         for t, o in zip(turns[index], outputs, strict=True)]
+        return labelled
+
+    owner = [index for index, conversation in enumerate(turns) for _ in conversation]  # the conversation of each row
+    flat = iter(predict_sharded(run, owner))
+    return [[next(flat) for _ in conversation] for conversation in turns]
+
+
+def render(results: list[Labelled], single: bool, jsonl: bool) -> str:
+    """The predictions as the input was: one conversation, a list of them, or one a line."""
+    if jsonl:
+        return "\n".join(json.dumps(r, ensure_ascii=False) for r in results)
+    return json.dumps(results[0] if single else results, indent=2, ensure_ascii=False)
 
 
 def predict_command(argv: Sequence[str]) -> int:
-    """``instructerc-hf predict --model DIR conversation.json [--mode generate] [--output FILE]``."""
+    """``instructerc-hf predict --model DIR conversations.json[l] [--mode generate] [--output FILE]``."""
+    from ..inference.sharding import is_main_process
+
     parser = options_parser(
         PredictArguments,
         prog="instructerc-hf predict",
-        description="Label every utterance of a conversation (JSON: a list of {speaker, text} turns, or a list of "
-        "such conversations) with a trained adapter; each utterance sees only its past.",
+        description="Label every utterance of conversations (JSON: a list of {speaker, text} turns, or a list of such "
+        "conversations; JSONL: one conversation a line) with a trained adapter; each utterance sees only its past. "
+        "Under `accelerate launch` the conversations are shared out among the processes.",
     )
     args, rest = parser.parse_args_into_dataclasses(list(argv), return_remaining_strings=True)
     if len(rest) == 1 and not rest[0].startswith("-") and not args.conversation:
@@ -42,9 +79,12 @@ def predict_command(argv: Sequence[str]) -> int:
     elif rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     if not args.conversation:
-        parser.error("give the conversation JSON file")
-    results = predict_conversations(args)
-    text = json.dumps(results[0] if len(results) == 1 else results, indent=2, ensure_ascii=False)
+        parser.error("give the conversation JSON or JSONL file")
+    conversations, single = read_conversations(args.conversation)
+    results = predict_conversations(args, conversations)
+    if not is_main_process():
+        return 0
+    text = render(results, single, Path(args.conversation).suffix == ".jsonl")
     if args.output:
         Path(args.output).write_text(text + "\n", encoding="utf-8")
         print(f"wrote {args.output}")

@@ -42,7 +42,9 @@ class InferenceArguments:
 class PredictArguments(InferenceArguments):
     """``instructerc-hf predict --model DIR conversation.json``."""
 
-    conversation: str = field(default="", metadata={"help": "JSON file: a conversation or a list of them."})
+    conversation: str = field(
+        default="", metadata={"help": "JSON file (a conversation or a list of them) or JSONL (one conversation a line)."}
+    )
     output: str | None = field(default=None, metadata={"help": "Write the predictions here (default: stdout)."})
 
 

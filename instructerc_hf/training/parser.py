@@ -10,6 +10,7 @@ import torch
 from trl import ModelConfig, SFTConfig, TrlParser
 
 from .arguments import PAPER_DEFAULTS, ERCDataArguments, ERCRetrievalArguments, ERCTaskArguments
+from .cpu_engines import default_ddp_backend
 
 
 class UnknownArgumentError(ValueError):
@@ -31,7 +32,7 @@ def make_parser() -> TrlParser:
     """The ``TrlParser`` of ``examples/sft.py``, with :data:`PAPER_DEFAULTS`."""
     # allow_abbrev=False: a misspelt option must not pass as an abbreviation of another
     parser = TrlParser(DATACLASSES, allow_abbrev=False)  # type: ignore[arg-type]
-    parser.set_defaults(**PAPER_DEFAULTS, bf16=_bf16_available())
+    parser.set_defaults(**PAPER_DEFAULTS, bf16=_bf16_available(), ddp_backend=default_ddp_backend())
     return parser
 
 

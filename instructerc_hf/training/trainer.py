@@ -44,6 +44,7 @@ from trl.data_utils import get_dataset_column_names
 
 from ..inference.scoring import score_labels
 from ..metrics import compute_erc_metrics
+from .cpu_engines import fsdp_on_cpu_group
 from .data import LOSS_WEIGHT
 from .label_eval import LABEL_METRICS, LabelEvalSet
 
@@ -118,6 +119,11 @@ class InstructERCTrainer(SFTTrainer):
         if _has_loss_weight([train_dataset, *evals]):
             self._check_weights_supported()
         self.data_collator = LossWeightCollator(self.data_collator)
+
+    def create_accelerator_and_postprocess(self) -> None:
+        """Trainer's Accelerator; FSDP2 also on a CPU process group (:mod:`~instructerc_hf.training.cpu_engines`)."""
+        with fsdp_on_cpu_group():
+            super().create_accelerator_and_postprocess()
 
     def _check_weights_supported(self) -> None:
         """Refuse configurations whose loss or batches the weighted loss cannot reproduce."""

@@ -27,3 +27,13 @@ def test_cli_predict(adapter: Path, tmp_path: Path, capsys: pytest.CaptureFixtur
     assert all(p["label"] in MELD_LABELS for p in json.loads(out.read_text()))
     with pytest.raises(ValueError, match="--dtype must be one of"):
         cli(["predict", "--model", str(adapter), "--dtype", "int8", str(conversation)])
+
+
+def test_cli_predict_jsonl_writes_one_conversation_a_line(adapter: Path, tmp_path: Path) -> None:
+    source = tmp_path / "conversations.jsonl"
+    source.write_text(json.dumps(CONVERSATION) + "\n\n" + json.dumps(CONVERSATION[:2]) + "\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    assert cli(["predict", "--model", str(adapter), str(source), "--output", str(out)]) == 0
+    lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [len(c) for c in lines] == [len(CONVERSATION), 2]
+    assert lines[1] == lines[0][:2]  # each utterance sees only its past

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers import ROOT
+from helpers import MELD_CSV, ROOT, require
 
 from instructerc_hf.inference.sharding import conversation_shards, predict_sharded
 
@@ -53,3 +53,34 @@ def test_evaluate_on_two_processes_equals_one(adapter: Path, meld_folder: Path, 
             for name in ("one", "two")]
     assert [r["label"] for r in rows[1]] == [r["label"] for r in rows[0]] and len(rows[0]) == 60
     assert [r["score"] for r in rows[1]] == pytest.approx([r["score"] for r in rows[0]], abs=1e-5)
+
+
+def meld_conversations(count: int) -> list[list[dict[str, str]]]:
+    """The first ``count`` real MELD test dialogues as predict's input."""
+    from instructerc_hf.readers import read_corpus
+
+    dialogues = read_corpus("meld", require(MELD_CSV), splits=("test",)).splits["test"][:count]
+    return [[{"speaker": t.speaker, "text": t.text} for t in d.turns] for d in dialogues]
+
+
+def predict(processes: int, adapter: Path, conversations: Path, out: Path) -> list[list[dict]]:
+    command = [sys.executable, "-m", "accelerate.commands.launch", "--num_processes", str(processes),
+               "--mixed_precision", "no", "-m", "instructerc_hf.cli", "predict", "--model", str(adapter),
+               str(conversations), "--output", str(out)]
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.count("wrote") == 1  # the main process writes
+    return [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+
+
+@pytest.mark.distributed
+def test_predict_jsonl_on_two_processes_equals_one(adapter: Path, tmp_path: Path) -> None:
+    conversations = meld_conversations(8)
+    source = tmp_path / "conversations.jsonl"
+    source.write_text("\n".join(json.dumps(c) for c in conversations) + "\n", encoding="utf-8")
+    one = predict(1, adapter, source, tmp_path / "one.jsonl")
+    two = predict(2, adapter, source, tmp_path / "two.jsonl")
+    assert [[t["text"] for t in c] for c in two] == [[t["text"] for t in c] for c in conversations]  # input order
+    assert [[t["label"] for t in c] for c in two] == [[t["label"] for t in c] for c in one]
+    assert [t["score"] for c in two for t in c] == pytest.approx([t["score"] for c in one for t in c], abs=1e-5)

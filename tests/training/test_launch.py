@@ -1,9 +1,9 @@
 """Every shipped accelerate config through ``accelerate launch`` on this CPU, both stages of the schedule, and the
 guards that turn a silently degraded launch into an error (``instructerc_hf.training.launch``).
 
-What runs on a CPU (docs/distributed.md): DDP over gloo with 2 processes; DeepSpeed ZeRO-2/3 with one process
-(accelerate counts a single process on a CPU while DeepSpeed's group would hold two, so their batch sizes disagree);
-FSDP not at all (accelerate runs plain DDP for it on a CPU, which the guard refuses).
+Every engine runs with 2 processes over gloo (docs/distributed.md; DeepSpeed and FSDP2 through
+``instructerc_hf.training.cpu_engines``), and each must train what DDP trains: the same losses step by step and the
+same LoRA weights, gathered whole for saving.
 """
 
 from __future__ import annotations
@@ -12,14 +12,17 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import torch
+from accelerate.utils import DistributedType
 from helpers import MELD_CSV, MELD_LABELS, ROOT, require
 from safetensors.torch import load_file
 
 from instructerc_hf.testing import build_tiny_llama
+from instructerc_hf.training.launch import LaunchError, check_engine
 
 pytestmark = pytest.mark.distributed
 
@@ -31,10 +34,12 @@ def tiny_dir(tmp_path_factory: pytest.TempPathFactory) -> str:
     return build_tiny_llama(tmp_path_factory.mktemp("tiny"))
 
 
-def launch(config: str | None, processes: int, tiny_dir: str, out: Path, *extra: str,
-           check: bool = True) -> subprocess.CompletedProcess[str]:
+def launch(config: str | None, processes: int, tiny_dir: str, out: Path, *extra: str, check: bool = True,
+           fsdp_version: int | None = None) -> subprocess.CompletedProcess[str]:
     """``accelerate launch`` of examples/sft.py with a shipped config (or ``--cpu``) on the tiny model."""
     where = ["--config_file", str(CONFIGS / f"{config}.yaml")] if config else ["--cpu"]
+    if fsdp_version is not None:
+        where += ["--fsdp_version", str(fsdp_version)]
     command = [
         sys.executable, "-m", "accelerate.commands.launch", *where, "--num_processes", str(processes),
         "--mixed_precision", "no", str(ROOT / "examples" / "sft.py"), "--dataset", "meld", "--raw_dir",
@@ -72,47 +77,78 @@ def assert_scores(out: Path) -> None:
     assert [o["label"] in MELD_LABELS for o in outputs] == [True, True]
 
 
-def test_ddp_two_processes_train_both_stages_like_one_process_with_the_whole_batch(tiny_dir: str,
-                                                                                 tmp_path: Path) -> None:
-    launch("multi_gpu_ddp", 2, tiny_dir, tmp_path / "ddp", "--use_cpu", "true")
-    launch("single_gpu", 1, tiny_dir, tmp_path / "one", "--use_cpu", "true")
-    ran = summary(tmp_path / "ddp")
+#: Each engine's run: shipped config, processes, extra script options. All see a global batch of 4 sequences.
+RUNS: dict[str, tuple[str, int, tuple[str, ...]]] = {
+    "one": ("single_gpu", 1, ("--use_cpu", "true")),
+    "ddp": ("multi_gpu_ddp", 2, ("--use_cpu", "true")),
+    "zero2": ("deepspeed_zero2", 2, ()),
+    "zero3": ("deepspeed_zero3", 2, ()),
+    "fsdp": ("fsdp", 2, ("--use_cpu", "true")),
+}
+ENGINES = {"ddp": "MULTI_CPU", "zero2": "DEEPSPEED", "zero3": "DEEPSPEED", "fsdp": "FSDP"}
+
+
+@pytest.fixture(scope="module")
+def trained(tiny_dir: str, tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]:
+    """The output folder of one run of :data:`RUNS`, trained once per module."""
+    done: dict[str, Path] = {}
+
+    def run(name: str) -> Path:
+        if name not in done:
+            config, processes, extra = RUNS[name]
+            out = tmp_path_factory.mktemp(name)
+            launch(config, processes, tiny_dir, out, *extra)
+            done[name] = out
+        return done[name]
+
+    return run
+
+
+def test_ddp_two_processes_train_both_stages_like_one_process_with_the_whole_batch(
+        trained: Callable[[str], Path]) -> None:
+    ddp, one = trained("ddp"), trained("one")
+    ran = summary(ddp)
     assert ran["distributed"] == {"type": "MULTI_CPU", "num_processes": 2, "deepspeed": False, "fsdp": False}
     assert [s["global_step"] for s in ran["stages"]] == [2, 2]
     for stage in ("stage1", "."):  # 2 x batch 2 over gloo == 1 x batch 4, step by step (up to float summation order)
-        assert losses(tmp_path / "ddp" / stage) == pytest.approx(losses(tmp_path / "one" / stage), rel=2e-3)
-    assert_scores(tmp_path / "ddp")
+        assert losses(ddp / stage) == pytest.approx(losses(one / stage), rel=2e-3)
+    assert_scores(ddp)
 
 
-@pytest.mark.parametrize("stage", [2, 3])
-def test_deepspeed_zero_trains_both_stages_and_saves_full_weights(tiny_dir: str, tmp_path: Path, stage: int) -> None:
-    out = tmp_path / f"zero{stage}"
-    launch(f"deepspeed_zero{stage}", 1, tiny_dir, out)
+@pytest.mark.parametrize("engine", ["zero2", "zero3", "fsdp"])
+def test_sharded_engines_train_both_stages_on_two_processes_like_ddp(trained: Callable[[str], Path],
+                                                                      engine: str) -> None:
+    out, ddp = trained(engine), trained("ddp")
     ran = summary(out)
-    assert ran["distributed"] == {"type": "DEEPSPEED", "num_processes": 1, "deepspeed": True, "fsdp": False}
+    assert ran["distributed"] == {"type": ENGINES[engine], "num_processes": 2, "deepspeed": engine != "fsdp",
+                                  "fsdp": engine == "fsdp"}
     assert [s["tasks"] for s in ran["stages"]] == [["speaker"], ["main", "impact"]]
     assert [s["global_step"] for s in ran["stages"]] == [2, 2]
-    for folder in (out / "stage1", out):  # gathered for saving: every LoRA matrix has its full shape
-        weights = lora(folder)
-        assert weights and all(v.numel() > 0 for v in weights.values())
+    for stage in ("stage1", "."):
+        assert losses(out / stage) == pytest.approx(losses(ddp / stage), rel=2e-3)
+        # gathered for saving (ZeRO-3 and FSDP shard them): every LoRA matrix whole, and what DDP trained
+        weights, reference = lora(out / stage), lora(ddp / stage)
+        assert sorted(weights) == sorted(reference)
         assert any(k.endswith("lora_B.weight") and v.abs().sum() > 0 for k, v in weights.items())
+        for name, value in weights.items():
+            torch.testing.assert_close(value, reference[name], rtol=1e-3, atol=1e-4)
     assert_scores(out)
 
 
-def test_zero3_saves_what_zero2_saves(tmp_path: Path, tiny_dir: str) -> None:
-    for stage in (2, 3):
-        launch(f"deepspeed_zero{stage}", 1, tiny_dir, tmp_path / f"zero{stage}")
-    two, three = lora(tmp_path / "zero2"), lora(tmp_path / "zero3")
-    assert sorted(two) == sorted(three)
-    for name in two:
-        torch.testing.assert_close(two[name], three[name], rtol=1e-4, atol=1e-5)
-
-
-def test_fsdp_on_a_cpu_is_an_error_not_ddp(tiny_dir: str, tmp_path: Path) -> None:
-    done = launch("fsdp", 2, tiny_dir, tmp_path / "fsdp", "--use_cpu", "true", check=False)
+def test_fsdp1_on_a_cpu_is_an_error(tiny_dir: str, tmp_path: Path) -> None:
+    done = launch("fsdp", 2, tiny_dir, tmp_path / "fsdp1", "--use_cpu", "true", check=False, fsdp_version=1)
     assert done.returncode != 0
-    assert "the launch asks for FSDP but accelerate runs MULTI_CPU" in done.stderr
-    assert not (tmp_path / "fsdp" / "adapter_model.safetensors").exists()
+    assert "FSDP version 1 needs an accelerator; on a CPU only FSDP2 runs" in done.stderr
+    assert not (tmp_path / "fsdp1" / "adapter_model.safetensors").exists()
+
+
+def test_an_engine_swapped_for_another_is_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ACCELERATE_USE_FSDP", "true")
+    with pytest.raises(LaunchError, match="the launch asks for FSDP but accelerate runs MULTI_CPU"):
+        check_engine(DistributedType.MULTI_CPU)
+    check_engine(DistributedType.FSDP)
+    monkeypatch.delenv("ACCELERATE_USE_FSDP")
+    check_engine(DistributedType.MULTI_CPU)  # nothing asked, anything runs
 
 
 def test_independent_processes_writing_one_folder_are_an_error(tiny_dir: str, tmp_path: Path) -> None:

@@ -26,7 +26,8 @@ PYPROJECT = Path(__file__).resolve().parents[2] / "pyproject.toml"
 INSTANCE_ATTRIBUTES = ("_metrics", "_total_train_tokens", "_tp_size", "padding_free", "aux_loss_enabled",
                        "_signature_columns")
 #: Methods it calls or overrides.
-METHODS = ("get_tp_size", "_set_signature_columns_if_needed", "compute_loss", "evaluation_loop")
+METHODS = ("get_tp_size", "_set_signature_columns_if_needed", "compute_loss", "evaluation_loop",
+           "create_accelerator_and_postprocess")
 #: Fields of the output of TRL's patched forward with ``fused_lm_head=True``.
 FUSED_OUTPUTS = ("log_probs", "label_mask", "entropy", "is_top1")
 
