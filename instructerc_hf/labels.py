@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from .errors import InputError
 from .registry import DATASET_NAMES
 
 LabelSpace = Literal["original", "unified"]
@@ -29,7 +30,7 @@ UNIFIED_LABELS: tuple[str, ...] = (
 )
 
 
-class UnknownLabelError(ValueError):
+class UnknownLabelError(InputError):
     """A label string that belongs to no known spelling of the dataset's label set."""
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
+from .errors import InputError
 from .labels import LabelSpace, get_dataset_labels
 from .prompts import DEFAULT_WINDOW, PromptConfig, impact_prompt, main_prompt, plain_prompt, speaker_prompt
 from .records import Dialogue, Turn
@@ -25,7 +26,7 @@ TASKS: tuple[str, ...] = ("main", "speaker", "impact", "plain")
 EMOTION_TASKS: tuple[str, ...] = ("main", "plain")
 
 
-class UnknownTaskError(ValueError):
+class UnknownTaskError(InputError):
     """A task name that is not one of :data:`TASKS`."""
 
 

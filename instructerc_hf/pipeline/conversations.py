@@ -6,12 +6,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..errors import InputError
 from ..records import Turn, number_speakers_by_appearance
 
 Conversation = Sequence[Mapping[str, Any]] | Mapping[str, Any]
 
 
-class ConversationFormatError(ValueError):
+class ConversationFormatError(InputError):
     """An input that is not a conversation."""
 
 

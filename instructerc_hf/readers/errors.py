@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..errors import InputError
 
-class DataFormatError(ValueError):
+
+class DataFormatError(InputError):
     """Raw input that cannot be read as the expected format."""
 
     def __init__(self, path: str | Path, message: str, row: int | str | None = None) -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from ..errors import InputError
 
-class RetrievalError(ValueError):
+
+class RetrievalError(InputError):
     """Base class of the retrieval input errors."""
 
 

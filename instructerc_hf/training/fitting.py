@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datasets import Dataset, Value
 from transformers import PreTrainedTokenizerBase
 
+from ..errors import InputError
 from ..prompts import history, history_window
 from ..records import Turn
 
@@ -22,7 +23,7 @@ MIN_WINDOW: dict[str, int] = {"main": 0, "impact": 1}
 DialogueKey = tuple[str, str]
 
 
-class PromptTooLongError(ValueError):
+class PromptTooLongError(InputError):
     """A row that does not fit ``max_length`` even with its shortest allowed history."""
 
 

@@ -9,11 +9,12 @@ from collections.abc import Sequence
 import torch
 from trl import ModelConfig, SFTConfig, TrlParser
 
+from ..errors import InputError
 from .arguments import PAPER_DEFAULTS, ERCDataArguments, ERCRetrievalArguments, ERCTaskArguments
 from .cpu_engines import default_ddp_backend
 
 
-class UnknownArgumentError(ValueError):
+class UnknownArgumentError(InputError):
     """A recipe key or command-line option that no dataclass of the parser has."""
 
 
