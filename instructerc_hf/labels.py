@@ -7,6 +7,7 @@ pickle index order, and the strings are what the prompts show and the model gene
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -85,6 +86,11 @@ class DatasetLabels:
         """Convert an official label string to ``space``."""
         return label if space == "original" else self.unified[label]
 
+    @property
+    def has_unified(self) -> bool:
+        """Whether every label maps to the unified label space (the built-in sets; yours with a mapping)."""
+        return set(self.unified) == set(self.labels)
+
 
 def _dataset(
     name: str, official_name: str, unified: dict[str, str], raw_spellings: dict[str, str],
@@ -129,6 +135,31 @@ def get_dataset_labels(name: str) -> DatasetLabels:
     if key not in DATASETS:
         raise UnknownDatasetError(f"unknown dataset {name!r}; expected one of {list(DATASET_NAMES)}")
     return DATASETS[key]
+
+
+def custom_labels(name: str, labels: Sequence[str], unified: Mapping[str, str] | None = None) -> DatasetLabels:
+    """The label set of your own corpus (``labels`` in the order the label statement lists them).
+
+    ``unified`` maps every label to a Feeling Wheel label (:data:`UNIFIED_LABELS`); without it the corpus has no
+    unified label space.
+    """
+    if name.strip().lower() in DATASETS:
+        raise InputError(f"the name {name!r} is a built-in dataset's: give your corpus its own name")
+    cleaned = tuple(label.strip() for label in labels)
+    if not cleaned or any(not label for label in cleaned):
+        raise InputError(f"labels must be non-empty strings, got {list(labels)}")
+    repeated = sorted({label for label in cleaned if cleaned.count(label) > 1})
+    if repeated:
+        raise InputError(f"labels repeated: {repeated}")
+    mapping = dict(unified or {})
+    if mapping:
+        missing = [label for label in cleaned if label not in mapping]
+        wrong = {k: v for k, v in mapping.items() if v not in UNIFIED_LABELS}
+        if missing or wrong or set(mapping) - set(cleaned):
+            raise InputError(f"the unified mapping must send each of {list(cleaned)} to one of {list(UNIFIED_LABELS)}; "
+                             f"missing {missing}, not unified {wrong}, unknown {sorted(set(mapping) - set(cleaned))}")
+    aliases = {label.lower(): label for label in cleaned}
+    return DatasetLabels(name, name, cleaned, mapping, aliases, num_speaker_labels=1)
 
 
 def label_set(datasets: list[str] | tuple[str, ...], space: LabelSpace) -> tuple[str, ...]:

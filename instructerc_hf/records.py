@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+from .labels import DatasetLabels, get_dataset_labels
+
 SPLITS: tuple[str, ...] = ("train", "validation", "test")
 
 
@@ -51,12 +53,21 @@ class ReadReport:
     files: list[str] = field(default_factory=list)
     repaired: Counter[str] = field(default_factory=Counter)
     skipped: Counter[str] = field(default_factory=Counter)
+    #: Dialogues of an evaluation split that also appear in train, as ``{"train/test": count}``.
+    repeated: Counter[str] = field(default_factory=Counter)
+    #: Other facts worth a line (an inferred label set, say).
+    notes: list[str] = field(default_factory=list)
+    #: Splits whose size differs from the published one.
+    count_warnings: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         """One human-readable line per repair and skip kind."""
         lines = [f"read {self.source} from {', '.join(self.files)}"]
         lines += [f"  repaired {n} x {kind}" for kind, n in sorted(self.repaired.items())]
         lines += [f"  skipped {n} x {kind}" for kind, n in sorted(self.skipped.items())]
+        lines += [f"  {n} dialogue(s) repeated in {pair}" for pair, n in sorted(self.repeated.items())]
+        lines += [f"  warning: {warning}" for warning in self.count_warnings]
+        lines += [f"  {note}" for note in self.notes]
         return "\n".join(lines)
 
 
@@ -67,6 +78,12 @@ class DialogueCorpus:
     dataset: str
     splits: dict[str, list[Dialogue]]
     report: ReadReport
+    #: The label set of a ``conversations`` corpus (the built-in datasets' are in :mod:`instructerc_hf.labels`).
+    labels: DatasetLabels | None = None
+
+    def label_info(self) -> DatasetLabels:
+        """The corpus's labels: its own, or the built-in dataset's."""
+        return self.labels if self.labels is not None else get_dataset_labels(self.dataset)
 
     def num_utterances(self, split: str) -> int:
         return sum(len(d) for d in self.splits[split])

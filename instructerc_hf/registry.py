@@ -13,7 +13,9 @@ from __future__ import annotations
 DATASET_NAMES: tuple[str, ...] = ("iemocap", "meld", "emorynlp")
 #: The target that mixes all three datasets in the unified (Feeling Wheel) label space.
 UNIFIED = "unified"
-BUILD_TARGETS: tuple[str, ...] = (*DATASET_NAMES, UNIFIED)
+#: The generic source: your own conversations (``instructerc_hf.readers.conversations``).
+CONVERSATIONS = "conversations"
+BUILD_TARGETS: tuple[str, ...] = (*DATASET_NAMES, UNIFIED, CONVERSATIONS)
 
 #: Sources each dataset can be read from; the first is the default.
 SOURCES: dict[str, tuple[str, ...]] = {
@@ -27,6 +29,15 @@ TITLES: dict[str, str] = {
     "emorynlp": "EmoryNLP",
     "iemocap": "IEMOCAP",
     UNIFIED: "MELD + IEMOCAP + EmoryNLP (unified)",
+}
+
+#: Utterances per split of the standard ERC splits, by (dataset, source): a build that reads others warns.
+PUBLISHED_UTTERANCES: dict[tuple[str, str], dict[str, int]] = {
+    ("meld", source): {"train": 9989, "validation": 1109, "test": 2610} for source in ("csv", "pickle")
+} | {
+    ("emorynlp", source): {"train": 7551, "validation": 954, "test": 984} for source in ("csv", "pickle")
+} | {
+    ("iemocap", source): {"train": 5163, "validation": 647, "test": 1623} for source in ("pickle", "tsv")
 }
 
 #: Hub licence identifiers of the public copies of the data.

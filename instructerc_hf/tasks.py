@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from .errors import InputError
-from .labels import LabelSpace, get_dataset_labels
+from .labels import DATASETS, DatasetLabels, LabelSpace, get_dataset_labels
 from .prompts import DEFAULT_WINDOW, PromptConfig, impact_prompt, main_prompt, plain_prompt, speaker_prompt
 from .records import Dialogue, Turn
 
@@ -37,10 +37,10 @@ def check_task(task: str) -> str:
 
 
 def prompt_config_for(
-    datasets: Iterable[str], label_space: LabelSpace, window: int = DEFAULT_WINDOW, **kwargs: Any
+    datasets: Iterable[str | DatasetLabels], label_space: LabelSpace, window: int = DEFAULT_WINDOW, **kwargs: Any
 ) -> PromptConfig:
-    """The prompt configuration the official code uses for ``datasets`` in ``label_space``."""
-    infos = [get_dataset_labels(d) for d in datasets]
+    """The prompt configuration the official code uses for ``datasets`` (names, or label sets) in ``label_space``."""
+    infos = [d if isinstance(d, DatasetLabels) else get_dataset_labels(d) for d in datasets]
     if not infos:
         raise ValueError("at least one dataset is needed")
     if label_space == "unified":
@@ -80,8 +80,8 @@ def dialogue_rows(
     official unified code does, so that speakers of different datasets get different labels.
     """
     check_task(task)
-    info = get_dataset_labels(dialogue.dataset)
-    offset = info.unified_speaker_offset if label_space == "unified" else 0
+    builtin = dialogue.dataset in DATASETS  # your own corpus has no offset: it is never mixed with others
+    offset = get_dataset_labels(dialogue.dataset).unified_speaker_offset if label_space == "unified" and builtin else 0
     for index, turn in enumerate(dialogue.turns):
         label = turn.label if label_space == "original" else turn.unified_label
         if task == "impact":

@@ -20,12 +20,13 @@ from typing import Any
 
 import datasets
 
-from ..labels import LABEL_SPACES, LabelSpace
+from ..errors import InputError
+from ..labels import LABEL_SPACES, DatasetLabels, LabelSpace
 from ..mixing import sample_training_rows
 from ..prompts import PromptConfig
 from ..readers import read_corpus
 from ..records import SPLITS, DialogueCorpus
-from ..registry import BUILD_TARGETS, UNIFIED, data_license
+from ..registry import BUILD_TARGETS, CONVERSATIONS, UNIFIED, data_license
 from ..tasks import TASKS, check_task, corpus_rows, prompt_config_for
 from .options import DataOptions
 from .schema import ROW_DTYPES
@@ -63,6 +64,8 @@ class InstructERCConfig(datasets.BuilderConfig, DataOptions):
 def _default_configs() -> list[InstructERCConfig]:
     configs = []
     for target in BUILD_TARGETS:
+        if target == CONVERSATIONS:  # needs a name: configured per build (``config_name`` + ``corpus_name=``)
+            continue
         spaces: tuple[LabelSpace, ...] = ("unified",) if target == UNIFIED else LABEL_SPACES
         for task in TASKS:
             for space in spaces:
@@ -72,19 +75,27 @@ def _default_configs() -> list[InstructERCConfig]:
 
 
 @lru_cache(maxsize=16)
-def _cached_corpus(dataset: str, raw_dir: str, source: str | None, repair: bool) -> DialogueCorpus:
-    corpus = read_corpus(dataset, raw_dir, source=source, repair_text=repair)
+def _cached_corpus(dataset: str, raw_dir: str, source: str | None, repair: bool,
+                   options: tuple[tuple[str, Any], ...]) -> DialogueCorpus:
+    corpus = read_corpus(dataset, raw_dir, source=source, repair_text=repair, **dict(options))
     logger.info(corpus.report.summary())
     return corpus
 
 
-def load_corpus(config: InstructERCConfig, dataset: str) -> DialogueCorpus:
-    """Read (once per process) the raw corpus ``config`` needs for ``dataset``."""
-    if not config.raw_dir:
-        raise ValueError(f"config {config.name!r} needs raw_dir=... (NAME=PATH per dataset for the unified target)")
-    single, folders = config.raw_dirs()
-    source = "pickle" if config.official else config.source
-    return _cached_corpus(dataset, folders.get(dataset) or str(single), source, not config.official)
+def load_corpus(options: DataOptions, dataset: str) -> DialogueCorpus:
+    """Read (once per process) the raw corpus ``options`` need for ``dataset`` (one of ``options.datasets``)."""
+    if not options.raw_dir:
+        raise InputError("raw_dir is required: the folder of the raw files (NAME=PATH per dataset for unified)")
+    single, folders = options.raw_dirs()
+    source = "pickle" if options.official else options.source
+    reader = CONVERSATIONS if options.dataset == CONVERSATIONS else dataset
+    return _cached_corpus(reader, folders.get(dataset) or str(single), source, not options.official,
+                          tuple(options.reader_options().items()))
+
+
+def corpus_labels(options: DataOptions) -> list[DatasetLabels]:
+    """The label sets of the data: the built-in datasets', or your corpus's (read to learn them)."""
+    return [load_corpus(options, name).label_info() for name in options.datasets]
 
 
 class InstructERCBuilder(datasets.GeneratorBasedBuilder):
@@ -99,17 +110,20 @@ class InstructERCBuilder(datasets.GeneratorBasedBuilder):
     def _info(self) -> datasets.DatasetInfo:
         DataOptions.__post_init__(self.config)  # datasets sets builder kwargs with setattr, after __post_init__
         check_task(self.config.task)
-        if self.config.dataset not in BUILD_TARGETS:
-            raise ValueError(f"unknown target {self.config.dataset!r}; expected one of {list(BUILD_TARGETS)}")
+        own = self.config.dataset == CONVERSATIONS
         return datasets.DatasetInfo(
-            description=f"InstructERC {self.config.task} task on {self.config.dataset}",
+            description=f"InstructERC {self.config.task} task on {', '.join(self.config.datasets)}",
             features=row_features(self._prompt_config().labels),
             homepage="https://arxiv.org/abs/2309.11911",
-            license=data_license(self.config.dataset),
+            license=(self.config.license or "unknown") if own else data_license(self.config.dataset),
+            citation=(self.config.citation or "") if own else "",
         )
 
     def _prompt_config(self) -> PromptConfig:
-        return prompt_config_for(self.config.datasets, self.config.label_space, self.config.window)
+        labels = corpus_labels(self.config)
+        if self.config.label_space == "unified" and not all(info.has_unified for info in labels):
+            raise InputError("the unified label space needs --unified_map LABEL=UNIFIED for every label")
+        return prompt_config_for(labels, self.config.label_space, self.config.window)
 
     def _split_generators(self, dl_manager: Any) -> list[datasets.SplitGenerator]:
         return [datasets.SplitGenerator(name=_HF_SPLITS[split], gen_kwargs={"split": split}) for split in SPLITS]

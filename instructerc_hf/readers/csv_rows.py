@@ -8,16 +8,8 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
+from .encoding import decode_file
 from .errors import DataFormatError
-
-
-def _decode(path: Path, counts: Counter[str]) -> str:
-    raw = path.read_bytes()
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        counts["file decoded as cp1252 (not valid UTF-8)"] += 1
-        return raw.decode("cp1252", errors="strict")
 
 
 def read_csv_rows(path: Path, required: tuple[str, ...], counts: Counter[str]) -> Iterator[tuple[int, dict[str, str]]]:
@@ -26,7 +18,7 @@ def read_csv_rows(path: Path, required: tuple[str, ...], counts: Counter[str]) -
     Raises :class:`DataFormatError` naming the file and line for a missing column, a row with
     the wrong number of fields, or a truncated file (an unterminated quoted field).
     """
-    text = _decode(path, counts)
+    text = decode_file(path, counts)
     # not str.splitlines(): it breaks lines at U+0085, which legacy MELD text contains
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import json
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -13,6 +13,7 @@ from typing import Any
 from ..labels import EMORYNLP
 from ..records import Dialogue, DialogueCorpus, ReadReport, number_speakers_by_appearance
 from .csv_rows import read_csv_rows
+from .encoding import decode_file
 from .errors import DataFormatError, find_file
 from .turns import check_not_empty, make_turn
 
@@ -73,10 +74,10 @@ def _require(obj: dict[str, Any], key: str, path: Path, where: str) -> Any:
     return obj[key]
 
 
-def read_emorynlp_json_split(path: Path, split: str) -> list[Dialogue]:
+def read_emorynlp_json_split(path: Path, split: str, counts: Counter[str]) -> list[Dialogue]:
     """Read one official ``emotion-detection-*.json`` (season > episodes > scenes > utterances)."""
     try:
-        season = json.loads(path.read_text(encoding="utf-8"))
+        season = json.loads(decode_file(path, counts))
     except json.JSONDecodeError as err:
         raise DataFormatError(path, f"invalid JSON ({err.msg}); the file may be truncated", row=f"line {err.lineno}") from err
     dialogues = []
@@ -111,6 +112,6 @@ def read_emorynlp(raw_dir: str | Path, splits: tuple[str, ...], source: str = "c
             out[split] = read_emorynlp_csv_split(path, split, report)
         else:
             path = find_file(raw_dir, JSON_FILES[split], "official JSON from github.com/emorynlp/emotion-detection, json/")
-            out[split] = read_emorynlp_json_split(path, split)
+            out[split] = read_emorynlp_json_split(path, split, report.repaired)
         report.files.append(str(path))
     return DialogueCorpus("emorynlp", out, report)

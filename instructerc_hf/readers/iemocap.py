@@ -5,10 +5,12 @@ IEMOCAP may not be redistributed: this reads a path the user supplies and nothin
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 from ..labels import IEMOCAP
 from ..records import Dialogue, DialogueCorpus, ReadReport, Turn
+from .encoding import decode_file
 from .errors import DataFormatError, find_file
 from .turns import check_not_empty, make_turn
 
@@ -16,7 +18,7 @@ TSV_FILES = {"train": "iemocap_train.txt", "validation": "iemocap_dev.txt", "tes
 _SPEAKER_IDS = {"M": 0, "F": 1}
 
 
-def read_iemocap_tsv_split(path: Path, split: str) -> list[Dialogue]:
+def read_iemocap_tsv_split(path: Path, split: str, counts: Counter[str]) -> list[Dialogue]:
     """Read one CoMPM file. It carries no dialogue ids: dialogues are named ``<split>-<index>``."""
     dialogues: list[Dialogue] = []
     turns: list[Turn] = []
@@ -26,7 +28,7 @@ def read_iemocap_tsv_split(path: Path, split: str) -> list[Dialogue]:
             dialogues.append(Dialogue("iemocap", split, f"{split}-{len(dialogues):03d}", list(turns)))
             turns.clear()
 
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    for number, line in enumerate(decode_file(path, counts).splitlines(), start=1):
         if not line.strip():
             close()
             continue
@@ -51,5 +53,5 @@ def read_iemocap_tsv(raw_dir: str | Path, splits: tuple[str, ...]) -> DialogueCo
     for split in splits:
         path = find_file(raw_dir, TSV_FILES[split], "CoMPM export, dataset/iemocap (not others/)")
         report.files.append(str(path))
-        out[split] = read_iemocap_tsv_split(path, split)
+        out[split] = read_iemocap_tsv_split(path, split, report.repaired)
     return DialogueCorpus("iemocap", out, report)

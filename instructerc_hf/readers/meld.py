@@ -9,6 +9,7 @@ from ..labels import MELD
 from ..records import Dialogue, DialogueCorpus, ReadReport, number_speakers_by_appearance
 from .csv_rows import read_csv_rows
 from .errors import DataFormatError, find_file
+from .integrity import check_unique_turns
 from .text_repair import repair_text
 from .turns import check_not_empty, make_turn
 
@@ -31,6 +32,8 @@ def read_meld_csv_split(path: Path, split: str, report: ReadReport, repair: bool
         dialogue_id = _int_field(row["Dialogue_ID"], "Dialogue_ID", path, line)
         utterance_id = _int_field(row["Utterance_ID"], "Utterance_ID", path, line)
         grouped[dialogue_id].append((utterance_id, line, row))
+    check_unique_turns(path, ((d, u, line) for d, rows in grouped.items() for u, line, _ in rows))
+
     def fix(text: str) -> str:
         return repair_text(text, report.repaired) if repair else text
 

@@ -32,7 +32,7 @@ def make_turn(
         speaker_id=speaker_id,
         text=text,
         label=label,
-        unified_label=labels.unified[label],
+        unified_label=labels.unified.get(label, ""),
         utterance_id=utterance_id,
     )
 

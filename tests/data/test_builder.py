@@ -55,5 +55,5 @@ def test_unified_mixed_prompts_are_byte_identical(tmp_path: Path, split: str) ->
 
 
 def test_builder_options_are_validated_when_datasets_sets_them(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="unknown mix 'Ratio'"):  # a typo no longer runs as Total Mix
+    with pytest.raises(ValueError, match="unknown --mix 'Ratio'"):  # a typo no longer runs as Total Mix
         InstructERCBuilder(config_name="meld-plain", cache_dir=str(tmp_path), raw_dir=str(MELD_CSV), mix="Ratio")
