@@ -3,7 +3,8 @@
 The official code (``code/main_new.py``: ``match_text`` and ``optimize_output``) scans the
 generated answer left to right and keeps the first label it finds, preferring the longest label
 at that position; when no label occurs at all it falls back to the label with the smallest edit
-distance to the whole answer. No sample is ever dropped.
+distance to the whole answer. No sample is ever dropped. An empty answer (empty or whitespace only) has no label
+here: it is unparseable and scores as wrong, where the official fallback would hand it the shortest label.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class ParsedLabel:
-    """A label read from generated text; ``exact`` is False when the edit-distance fallback chose it."""
+    """A label read from generated text; ``exact`` is False when the edit-distance fallback chose it, or when the text
+    was empty and ``label`` is None."""
 
-    label: str
+    label: str | None
     exact: bool
 
 
@@ -69,14 +71,19 @@ def parse_label(generated: str, labels: Sequence[str]) -> ParsedLabel:
        wins; at the same start the longest label wins (``"sadness"`` over ``"sad"``). Occurrences
        inside words count, as in the official code (``"unhappy"`` contains ``"happy"``).
     2. If no label occurs, the same search case-insensitively (the official code has no such step).
-    3. If still nothing occurs (empty text included), the label with the smallest Levenshtein
-       distance to the stripped text (case-sensitive, as in the official code), the first in
-       ``labels`` order on ties; ``exact`` is then False.
+    3. If still nothing occurs, the label with the smallest Levenshtein distance to the stripped
+       text (case-sensitive, as in the official code), the first in ``labels`` order on ties;
+       ``exact`` is then False.
+
+    Empty or whitespace-only text gets no label (``ParsedLabel(None, exact=False)``): the official
+    fallback would give it the shortest label, a silent guess.
 
     The official scanner only tries spans shorter than 12 characters; every shipped label is
     shorter, so that limit is not reproduced.
     """
     candidates = validate_labels(labels)
+    if not generated.strip():
+        return ParsedLabel(None, exact=False)
     index = _leftmost_longest(generated, candidates)
     if index is None:
         index = _leftmost_longest(generated.casefold(), [label.casefold() for label in candidates])
@@ -85,7 +92,8 @@ def parse_label(generated: str, labels: Sequence[str]) -> ParsedLabel:
     return ParsedLabel(_closest(generated.strip(), candidates), exact=False)
 
 
-def parse_labels(texts: Sequence[str], labels: Sequence[str]) -> tuple[list[str], int]:
-    """Parse every text with :func:`parse_label`; return the labels and how many used the fallback."""
+def parse_labels(texts: Sequence[str], labels: Sequence[str]) -> tuple[list[str | None], int]:
+    """Parse every text with :func:`parse_label`; return the labels (None for empty texts) and how many were not
+    exact (fallback guesses and empty texts)."""
     parsed = [parse_label(text, labels) for text in texts]
     return [p.label for p in parsed], sum(not p.exact for p in parsed)

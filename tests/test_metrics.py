@@ -74,8 +74,40 @@ def test_hand_computed_example() -> None:
 def test_parse_flag_parses_generated_text_and_counts_fallbacks() -> None:
     generated = ["The emotion is: sad.", "angry", "joyfl", ""]
     result = compute_erc_metrics(generated, ["sad", "angry", "joyful", "fear"], MELD.labels, parse=True)
-    assert result["accuracy"] == 75.0  # "" falls back to "sad", the shortest label
+    assert result["accuracy"] == 75.0  # "" has no label: wrong
     assert result["unparseable_rate"] == 0.5
+    assert result["num_unparseable"] == 2 and result["num_empty"] == 1
+
+
+def test_empty_generations_are_unparseable_and_wrong_never_the_shortest_label() -> None:
+    generated, gold = ["", "  \n", "sad", "The emotion is: sad"], ["sad", "sad", "sad", "sad"]
+    result = compute_erc_metrics(generated, gold, MELD.labels, parse=True)  # "" used to become "sad": 100
+    assert result["accuracy"] == 50.0
+    assert result["num_unparseable"] == result["num_empty"] == 2 and result["unparseable_rate"] == 0.5
+    assert result["per_class"]["sad"] == pytest.approx({"precision": 100.0, "recall": 50.0, "f1": 200 / 3,
+                                                        "support": 4})
+    assert sum(map(sum, result["confusion_matrix"])) == 2  # no label, no column
+    assert result["weighted_f1"] == pytest.approx(200 / 3)
+
+
+def test_none_predictions_are_empty_generations_counted_in_fallback_count() -> None:
+    parsed = compute_erc_metrics(["", "sad", "angry"], ["sad", "sad", "fear"], LABELS, parse=True)
+    assert compute_erc_metrics([None, "sad", "angry"], ["sad", "sad", "fear"], LABELS, fallback_count=1) == parsed
+    with pytest.raises(ValueError, match="fallback_count is 0"):
+        compute_erc_metrics([None, "sad"], ["sad", "sad"], LABELS)
+    with pytest.raises(ValueError, match=r"predictions\[1\] = None is not a generated text"):
+        compute_erc_metrics(["sad", None], ["sad", "sad"], LABELS, parse=True)
+
+
+def test_a_misspelt_reference_is_an_error_naming_it_and_its_index() -> None:
+    from instructerc_hf.errors import InputError
+    from instructerc_hf.metrics import LabelSetError
+
+    with pytest.raises(LabelSetError, match=r"references\[2\] = 'sda' is not one of the labels") as caught:
+        compute_erc_metrics(["sad", "sad", "sad"], ["sad", "fear", "sda"], LABELS, parse=True)
+    assert isinstance(caught.value, InputError)
+    with pytest.raises(LabelSetError, match="labels is required"):
+        compute_erc_metrics(["sad"], ["sad"], None, parse=True)
 
 
 def test_fallback_count_is_reported() -> None:
@@ -124,8 +156,12 @@ def test_evaluate_module_loads_offline_and_matches(monkeypatch: pytest.MonkeyPat
     assert "lei2023instructerc" in metric.citation
 
 
-def test_evaluate_module_defaults_labels_to_sorted_references() -> None:
+def test_evaluate_module_requires_labels_and_refuses_a_misspelt_reference() -> None:
+    from instructerc_hf.metrics import LabelSetError
+
     evaluate = pytest.importorskip("evaluate")
-    result = evaluate.load(str(METRIC_DIR)).compute(predictions=["b", "a"], references=["b", "c"])
-    assert result["labels"] == ["b", "c"]
-    assert result["accuracy"] == 50.0
+    metric = evaluate.load(str(METRIC_DIR))
+    with pytest.raises(LabelSetError, match="labels is required"):  # once inferred: a misspelt class scored 100
+        metric.compute(predictions=["sda", "sad"], references=["sda", "sad"])
+    with pytest.raises(LabelSetError, match=r"references\[0\] = 'sda'"):
+        metric.compute(predictions=["sad", "sad"], references=["sda", "sad"], labels=list(LABELS))

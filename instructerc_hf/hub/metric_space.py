@@ -1,8 +1,9 @@
 """The ``erc_weighted_f1`` metric Space, assembled into one self-contained folder from a single source.
 
 The repository's ``metrics/erc_weighted_f1/erc_weighted_f1.py`` delegates to :mod:`instructerc_hf.metrics`; the
-assembled module inlines that module and :mod:`instructerc_hf.label_parsing` in its place, so that
-``evaluate.load(folder)`` (and the Space) work where ``instructerc_hf`` is not installed. No copy is kept by hand.
+assembled module inlines that module, :mod:`instructerc_hf.label_parsing` and :mod:`instructerc_hf.errors` (the base
+of its errors) in its place, so that ``evaluate.load(folder)`` (and the Space) work where ``instructerc_hf`` is not
+installed. No copy is kept by hand.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import ast
 import shutil
 from pathlib import Path
 
-from .. import label_parsing, metrics
+from .. import errors, label_parsing, metrics
 
 #: The metric folder of a source checkout (not part of an installed wheel).
 METRIC_DIR = Path(__file__).resolve().parents[2] / "metrics" / "erc_weighted_f1"
@@ -19,7 +20,7 @@ METRIC_MODULE = "erc_weighted_f1.py"
 #: The line of the repository module that the inlined sources replace.
 DELEGATION = "from instructerc_hf.metrics import compute_erc_metrics"
 #: Inlined in this order (each module's own imports of the package dropped).
-INLINED = (label_parsing, metrics)
+INLINED = (errors, label_parsing, metrics)
 
 
 def _split(source: str) -> tuple[list[str], str]:

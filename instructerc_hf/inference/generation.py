@@ -83,7 +83,8 @@ def generate_labels(
     max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS,
     progress: bool = True,
 ) -> list[Prediction]:
-    """Greedy generation, parsed to a label with :func:`instructerc_hf.label_parsing.parse_label`."""
+    """Greedy generation, parsed to a label with :func:`instructerc_hf.label_parsing.parse_label`: each prediction's
+    ``exact`` says whether the text held a label (False: a parser guess, or an empty text with ``label`` None)."""
     labels = validate_labels(labels)
     generated = generate_texts(
         model, tokenizer, prompts, batch_size=batch_size, max_new_tokens=max_new_tokens, progress=progress

@@ -10,15 +10,17 @@ class Prediction:
     """The label predicted for one prompt.
 
     Attributes:
-        label: always one of the label set.
+        label: one of the label set; None only for an empty generation (no label: unparseable, scored as wrong).
         score: label scoring: the label's probability among the candidates (softmax of summed log-likelihoods);
             generation: the probability of the generated text under greedy decoding.
         generated_text: the generated text (generation only).
-        exact: False when the parser had to guess the label from text that contains none (generation only).
+        exact: generation: True when the generated text held a label, False when the parser guessed it by edit
+            distance or the text was empty. Label scoring: True by construction (the label is chosen among the
+            candidates, never parsed).
         label_scores: label scoring: every label's probability among the candidates, in label-set order.
     """
 
-    label: str
+    label: str | None
     score: float
     generated_text: str | None = None
     exact: bool = True

@@ -20,15 +20,17 @@ _KWARGS_DESCRIPTION = """
 Args:
     predictions (`list` of `str`): generated texts (or labels when `parse=False`).
     references (`list` of `str`): gold labels.
-    labels (`list` of `str`, *optional*): the full label set, in the order of the per-class results and of the
-        confusion matrix. Defaults to the sorted set of references; pass it explicitly so that parsing and
-        macro F1 see every label.
-    parse (`bool`, defaults to `True`): map predictions to labels before scoring.
+    labels (`list` of `str`): the full label set, in the order of the per-class results and of the confusion
+        matrix. Required: it is never inferred from the references, where a misspelt reference would become a
+        class; a reference outside it is an error naming its index.
+    parse (`bool`, defaults to `True`): map predictions to labels before scoring; an empty (or whitespace-only)
+        prediction gets no label and counts as wrong.
     demonstration_labels (`list` of `str`, *optional*): label of each example's retrieved demonstration.
 Returns:
     weighted_f1, accuracy, macro_f1 (x100), per_class (label -> precision, recall, f1 x100, support),
-    confusion_matrix (rows gold, columns predicted, in `labels` order), labels, num_examples,
-    unparseable_rate (share of predictions the parser had to guess) and, with `demonstration_labels`,
+    confusion_matrix (rows gold, columns predicted, in `labels` order; predictions without a label are in no
+    column), labels, num_examples, unparseable_rate and num_unparseable (share and number of predictions the
+    parser had to guess or found empty), num_empty (empty predictions) and, with `demonstration_labels`,
     demonstration_copy_rate and demonstration_label_accuracy (fractions).
 Examples:
     >>> metric = evaluate.load("metrics/erc_weighted_f1")
@@ -73,10 +75,10 @@ class ErcWeightedF1(evaluate.Metric):
         parse: bool = True,
         demonstration_labels: list[str] | None = None,
     ) -> dict[str, Any]:
-        return compute_erc_metrics(
+        return compute_erc_metrics(  # labels=None is an error there, naming what to pass
             predictions,
             references,
-            labels if labels is not None else sorted(set(references)),
+            labels,
             parse=parse,
             demonstration_labels=demonstration_labels,
         )

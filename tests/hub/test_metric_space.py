@@ -43,3 +43,33 @@ def test_the_assembled_space_loads_without_instructerc_hf_and_scores_the_same(tm
     result = json.loads(done.stdout.strip().splitlines()[-1])
     expected = compute_erc_metrics(PREDICTIONS, REFERENCES, LABELS, parse=True)
     assert result == json.loads(json.dumps(expected))
+
+
+REFUSALS = """
+import json, sys
+sys.modules["instructerc_hf"] = None
+import evaluate
+metric = evaluate.load(sys.argv[1])
+out = {}
+for name, kwargs in [("no_labels", {}), ("misspelt", {"labels": ["sad", "angry"]})]:
+    references = ["sad", "sda"] if name == "misspelt" else ["sad", "sad"]
+    try:
+        metric.compute(predictions=["sad", "sad"], references=references, **kwargs)
+    except Exception as error:
+        out[name] = [type(error).__name__, [c.__name__ for c in type(error).__mro__], str(error)]
+empty = metric.compute(predictions=["", "sad"], references=["sad", "sad"], labels=["sad", "angry"])
+out["empty"] = [empty["num_empty"], empty["num_unparseable"], empty["accuracy"]]
+print(json.dumps(out))
+"""
+
+
+def test_the_assembled_space_requires_labels_and_gives_empty_texts_no_label(tmp_path: Path) -> None:
+    folder = assemble_metric_space(tmp_path / "erc_weighted_f1")
+    done = subprocess.run([sys.executable, "-c", REFUSALS, str(folder)], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    assert out["no_labels"][0] == "LabelSetError" and "InputError" in out["no_labels"][1]
+    assert "labels is required" in out["no_labels"][2]
+    assert out["misspelt"][0] == "LabelSetError" and "references[1] = 'sda'" in out["misspelt"][2]
+    assert out["empty"] == [1, 1, 50.0]

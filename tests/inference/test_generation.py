@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import astuple
+
 import pytest
 import torch
 from helpers import MELD_LABELS, PROMPTS
 
 from instructerc_hf.inference.generation import generate_labels, generate_texts
+from instructerc_hf.label_parsing import parse_label
 
 
 def test_generation_equals_a_manual_greedy_loop(loaded: tuple) -> None:
@@ -32,8 +35,21 @@ def test_generate_labels_parses_like_the_official_evaluation(loaded: tuple) -> N
     model, tokenizer, _ = loaded
     predictions = generate_labels(model, tokenizer, PROMPTS, MELD_LABELS, max_new_tokens=4, progress=False)
     for prediction in predictions:
-        assert prediction.label in MELD_LABELS
         assert prediction.generated_text is not None
-        assert prediction.exact == any(label in prediction.generated_text for label in MELD_LABELS) or (
-            not prediction.exact and prediction.label in MELD_LABELS
-        )
+        assert (prediction.label, prediction.exact) == astuple(parse_label(prediction.generated_text, MELD_LABELS))
+        assert prediction.label in MELD_LABELS or (prediction.label is None and not prediction.generated_text.strip())
+
+
+def test_generated_predictions_flag_parser_guesses_and_give_empty_texts_no_label(
+    loaded: tuple, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from instructerc_hf.inference import generation
+
+    texts = [(" sad", 0.9), (" The emotion is: angry.", 0.5), (" saad", 0.2), ("", 0.1), (" \n", 0.1)]
+    monkeypatch.setattr(generation, "generate_texts", lambda *args, **kwargs: texts)
+    model, tokenizer, _ = loaded
+    predictions = generate_labels(model, tokenizer, PROMPTS[:1] * len(texts), MELD_LABELS, progress=False)
+    assert [(p.label, p.exact) for p in predictions] == [
+        ("sad", True), ("angry", True), ("sad", False), (None, False), (None, False)
+    ]
+    assert [(p.generated_text, p.score) for p in predictions] == texts
