@@ -72,9 +72,10 @@ class DatasetLabels:
         folded = self.aliases.get(key.lower())
         if folded is None:
             location = f" at {where}" if where else ""
+            other = sorted(set(self.aliases) - set(self.labels))
             raise UnknownLabelError(
-                f"unknown {self.name} label {raw!r}{location}; expected one of {list(self.labels)} "
-                f"or {sorted(self.aliases)}"
+                f"unknown {self.name} label {raw!r}{location}; expected one of {list(self.labels)}"
+                + (f" or {other}" if other else "")
             )
         return folded
 

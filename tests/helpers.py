@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import filecmp
+import json
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -151,3 +152,33 @@ def make_retriever(train_rows: datasets.Dataset, cache_dir: str, **kwargs: objec
 
     config = RetrievalConfig(cache_dir=cache_dir, progress=False, **kwargs)  # type: ignore[arg-type]
     return DemonstrationRetriever(config).fit(DomainBase.from_rows(train_rows, config))
+
+
+# --- your own conversations, written in each file format -------------------------------------------------------------
+
+
+def conversation_rows(split: str, dialogues: int, labels: tuple[str, ...] = ("calm", "upset", "glad")) -> list[dict]:
+    """``dialogues`` four-turn dialogues of two speakers, one utterance a row."""
+    return [{"dialogue_id": f"{split}{d}", "speaker": ("Ann", "Bob")[t % 2],
+             "text": f"{split} {d} line {t}: how are you today?", "label": labels[(d + t) % len(labels)]}
+            for d in range(dialogues) for t in range(4)]
+
+
+def write_conversations(folder: Path, suffix: str, train: list[dict] | None = None,
+                        train_labels: tuple[str, ...] = ("calm", "upset", "glad")) -> Path:
+    """A folder with train/validation/test files in ``suffix`` format (``.jsonl``, ``.csv``, ``.parquet``)."""
+    import datasets
+
+    folder.mkdir(parents=True, exist_ok=True)
+    splits = {"train": train if train is not None else conversation_rows("train", 6, train_labels),
+              "validation": conversation_rows("validation", 2), "test": conversation_rows("test", 2)}
+    for split, rows in splits.items():
+        path = folder / f"{split}{suffix}"
+        data = datasets.Dataset.from_list(rows)
+        if suffix == ".jsonl":
+            path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+        elif suffix == ".csv":
+            data.to_csv(str(path), index=False)
+        else:
+            data.to_parquet(str(path))
+    return folder

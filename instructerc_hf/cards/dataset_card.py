@@ -11,6 +11,7 @@ from ..labels import UNIFIED_LABELS, label_set
 from ..registry import (
     CARD_NAME,
     CITATIONS,
+    CONVERSATIONS,
     LICENSE_NOTES,
     OTHER_LICENSES,
     PIPELINE_TASK,
@@ -43,6 +44,24 @@ def features(labels: tuple[str, ...]) -> list[dict[str, Any]]:
     return [*columns, {"name": "label", "dtype": {"class_label": {"names": dict(enumerate(labels))}}}]
 
 
+def size_category(rows: int) -> str:
+    """The Hub's ``size_categories`` value for ``rows`` rows."""
+    for bound, name in ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M")):
+        if rows < bound:
+            return name
+    return "1M<n<10M"
+
+
+@dataclass
+class UserCorpus:
+    """What the card says of your own corpus; what you did not give, it calls unknown."""
+
+    name: str
+    labels: tuple[str, ...]
+    license: str | None = None
+    citation: str | None = None
+
+
 @dataclass
 class DatasetCardData:
     """Everything the dataset card template shows."""
@@ -59,14 +78,31 @@ class DatasetCardData:
     fraction: float = 1.0
     seed: int = 42
     repairs: list[tuple[str, int]] = field(default_factory=list)
+    #: Dialogues of an evaluation split also in train (``{"train/test": n}``) and what was done with them.
+    repeated: list[tuple[str, int]] = field(default_factory=list)
+    dedup: str = "report"
+    #: Splits whose size differs from the published one.
+    count_warnings: list[str] = field(default_factory=list)
+    #: Your own corpus (``target`` ``conversations``): its name, label set, licence and citation.
+    corpus: UserCorpus | None = None
+
+    @property
+    def own(self) -> UserCorpus | None:
+        return self.corpus if self.target == CONVERSATIONS else None
 
     @property
     def license(self) -> str:
+        if self.own is not None:
+            return self.own.license or "unknown"
         return data_license(self.target)
 
     @property
+    def title(self) -> str:
+        return self.own.name if self.own is not None else TITLES[self.target]
+
+    @property
     def pretty_name(self) -> str:
-        return f"InstructERC {TITLES[self.target]}"
+        return f"InstructERC {self.title}"
 
     def hub_metadata(self) -> str:
         """The YAML front matter, through ``huggingface_hub.DatasetCardData`` (``configs`` and ``dataset_info``)."""
@@ -78,7 +114,7 @@ class DatasetCardData:
             license=self.license, license_name=license_name if self.license == "other" else None,
             license_link=license_link if self.license == "other" else None, language=["en"],
             pretty_name=self.pretty_name, task_categories=["text-classification", "text-generation"],
-            task_ids=["multi-class-classification"], size_categories=["1K<n<10K" if rows < 10_000 else "10K<n<100K"],
+            task_ids=["multi-class-classification"], size_categories=[size_category(rows)],
             tags=[PIPELINE_TASK, "instructerc", "instruction-tuning"],
             configs=[{"config_name": c.name, **({"default": True} if i == 0 else {}),
                       "data_files": [{"split": s.name, "path": f"{c.name}/{s.name}-*.parquet"} for s in c.splits]}
@@ -92,21 +128,41 @@ class DatasetCardData:
 
     def labels_of(self, config: ConfigCard) -> tuple[str, ...]:
         """The label names of ``config``'s ``label`` column."""
-        return label_set(parts_of(self.target), "unified" if config.label_space == "unified" else "original")
+        if config.label_space == "unified":
+            return UNIFIED_LABELS
+        return self.original_labels
+
+    @property
+    def original_labels(self) -> tuple[str, ...]:
+        if self.own is not None:
+            return self.own.labels
+        return label_set(parts_of(self.target), "unified" if self.target == UNIFIED else "original")
+
+    def license_note(self) -> str:
+        if self.own is None:
+            return LICENSE_NOTES[self.target]
+        if self.own.license:
+            return f"{self.own.name} is licensed `{self.own.license}`, as its builder stated."
+        return f"The licence of {self.own.name} is unknown: its builder gave none. Ask its owner before sharing it."
+
+    def citations(self) -> list[str]:
+        if self.own is None:
+            return [CITATIONS[p] for p in parts_of(self.target)]
+        return [self.own.citation] if self.own.citation else []
 
     def context(self) -> dict[str, object]:
-        parts = parts_of(self.target)
         return {
             **self.__dict__,
             "metadata": self.hub_metadata(),
             "pretty_name": self.pretty_name,
-            "dataset_title": TITLES[self.target],
+            "dataset_title": self.title,
             "license": self.license,
-            "license_note": LICENSE_NOTES[self.target],
+            "license_note": self.license_note(),
             "split_names": [s.name for s in self.configs[0].splits] if self.configs else [],
-            "original_labels": label_set(parts, "unified" if self.target == UNIFIED else "original"),
+            "original_labels": self.original_labels,
             "unified_labels": UNIFIED_LABELS,
-            "dataset_citations": [CITATIONS[p] for p in parts],
+            "dataset_citations": self.citations(),
+            "citation_unknown": self.own is not None and not self.own.citation,
         }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Sequence
 
 from ..registry import BUILD_TARGETS
@@ -25,7 +26,7 @@ def build_command(argv: Sequence[str]) -> int:
     if target not in BUILD_TARGETS:
         parser.error(f"unknown dataset {target!r}; choose one of {list(BUILD_TARGETS)}")
     (args,) = parser.parse_args_into_dataclasses(["--dataset", target, *rest])
-    card = build_and_push(args, command="instructerc-hf build " + " ".join([target, *rest]))
+    card = build_and_push(args, command=shlex.join(["instructerc-hf", "build", target, *rest]))
     for config in card.configs:
         counts = ", ".join(f"{s.name}={s.num_rows}" for s in config.splits)
         print(f"{config.name}: {counts}")

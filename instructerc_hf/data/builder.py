@@ -58,14 +58,12 @@ class InstructERCConfig(datasets.BuilderConfig, DataOptions):
 
     def __post_init__(self) -> None:
         datasets.BuilderConfig.__post_init__(self)
-        DataOptions.__post_init__(self)
+        self.validate(require_name=False)  # the conversations configs get their corpus name as a keyword
 
 
 def _default_configs() -> list[InstructERCConfig]:
     configs = []
-    for target in BUILD_TARGETS:
-        if target == CONVERSATIONS:  # needs a name: configured per build (``config_name`` + ``corpus_name=``)
-            continue
+    for target in BUILD_TARGETS:  # a conversations config is given its corpus with corpus_name=, raw_dir= ...
         spaces: tuple[LabelSpace, ...] = ("unified",) if target == UNIFIED else LABEL_SPACES
         for task in TASKS:
             for space in spaces:
@@ -108,7 +106,7 @@ class InstructERCBuilder(datasets.GeneratorBasedBuilder):
     config: InstructERCConfig
 
     def _info(self) -> datasets.DatasetInfo:
-        DataOptions.__post_init__(self.config)  # datasets sets builder kwargs with setattr, after __post_init__
+        self.config.validate()  # datasets sets builder kwargs with setattr, after __post_init__
         check_task(self.config.task)
         own = self.config.dataset == CONVERSATIONS
         return datasets.DatasetInfo(

@@ -50,6 +50,10 @@ def parse_raw_dirs(dataset: str, raw_dir: list[str]) -> tuple[str | None, dict[s
     return None, pairs
 
 
+#: The options that describe your own corpus (``--dataset conversations``).
+OWN_CORPUS_OPTIONS: tuple[str, ...] = ("corpus_name", "labels", "unified_map", "license", "citation")
+
+
 @dataclass
 class DataOptions:
     """Which raw conversations become instruction rows, and how the training split is mixed and sampled."""
@@ -107,6 +111,10 @@ class DataOptions:
     )
 
     def __post_init__(self) -> None:
+        self.validate()
+
+    def validate(self, require_name: bool = True) -> None:
+        """Refuse unknown or contradictory options (``require_name=False``: a builder config not yet given one)."""
         if isinstance(self.raw_dir, str):  # one folder given from Python
             self.raw_dir = [self.raw_dir]
         if self.dataset not in BUILD_TARGETS:
@@ -120,9 +128,8 @@ class DataOptions:
         if self.source is not None and self.dataset in SOURCES and self.source not in SOURCES[self.dataset]:
             raise InputError(f"unknown --source {self.source!r} for {self.dataset}; expected one of "
                              f"{list(SOURCES[self.dataset])}")
-        own = {"corpus_name": self.corpus_name, "labels": self.labels, "unified_map": self.unified_map,
-               "license": self.license, "citation": self.citation}
-        if self.dataset == CONVERSATIONS and not (self.corpus_name or "").strip():
+        own = {name: getattr(self, name) for name in OWN_CORPUS_OPTIONS}
+        if require_name and self.dataset == CONVERSATIONS and not (self.corpus_name or "").strip():
             raise InputError(f"{CONVERSATIONS} needs --name: the name of your corpus")
         if self.dataset != CONVERSATIONS and any(v is not None for v in own.values()):
             given = [k for k, v in own.items() if v is not None]

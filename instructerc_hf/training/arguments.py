@@ -13,9 +13,9 @@ from typing import Any
 
 from ..data.options import DataOptions
 from ..inference.defaults import DEFAULT_PACK_TOKENS
-from ..labels import LABEL_SPACES, LabelSpace
+from ..labels import LABEL_SPACES, DatasetLabels, LabelSpace, custom_labels
 from ..prompts import DEMONSTRATION_POSITIONS, PromptConfig
-from ..registry import UNIFIED
+from ..registry import CONVERSATIONS, UNIFIED
 from ..retrieval.config import RetrievalConfig
 from ..tasks import EMOTION_TASKS, TASKS, check_task, emotion_task, prompt_config_for
 
@@ -225,4 +225,18 @@ class ERCRetrievalArguments:
 
 def prompt_config(data: ERCDataArguments, retrieval: ERCRetrievalArguments) -> PromptConfig:
     """The prompt configuration of the data, saved beside the adapter."""
-    return prompt_config_for(data.datasets, data.space, data.window, **retrieval.prompt_kwargs())
+    labels = own_corpus_labels(data) if data.dataset == CONVERSATIONS else data.datasets
+    return prompt_config_for(labels, data.space, data.window, **retrieval.prompt_kwargs())
+
+
+def own_corpus_labels(data: ERCDataArguments) -> list[DatasetLabels]:
+    """Your corpus's label set: from the raw files, or from the ``label`` feature of the built folder."""
+    from datasets import load_dataset_builder
+
+    from ..data.builder import corpus_labels
+    from ..data.export import repo_config_name
+
+    if data.dataset_path is None:
+        return corpus_labels(data)
+    features = load_dataset_builder(data.dataset_path, repo_config_name(data.dataset, "main", "original")).info.features
+    return [custom_labels(str(data.corpus_name), features["label"].names)]

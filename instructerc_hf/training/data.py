@@ -22,6 +22,7 @@ from transformers import PreTrainedTokenizerBase
 
 from ..data.builder import InstructERCBuilder, config_name, label_strings
 from ..data.export import repo_config_name
+from ..data.options import OWN_CORPUS_OPTIONS
 from ..mixing import sample_training_rows
 from ..prompts import PromptConfig
 from ..retrieval.domain_base import DomainBase
@@ -64,6 +65,8 @@ def load_task_splits(data: ERCDataArguments, task: str) -> DatasetDict:
         source=data.source,
         official=data.official,
         window=data.window,
+        dedup=data.dedup,
+        **{name: getattr(data, name) for name in OWN_CORPUS_OPTIONS},
     )
     features = builder.info.features
     return DatasetDict(
