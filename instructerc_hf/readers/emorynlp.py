@@ -15,6 +15,7 @@ from ..records import Dialogue, DialogueCorpus, ReadReport, number_speakers_by_a
 from .csv_rows import read_csv_rows
 from .encoding import decode_file
 from .errors import DataFormatError, find_file
+from .integrity import check_unique_turns
 from .turns import check_not_empty, make_turn
 
 CSV_FILES = {"train": "emorynlp_train_final.csv", "validation": "emorynlp_dev_final.csv", "test": "emorynlp_test_final.csv"}
@@ -61,6 +62,7 @@ def read_emorynlp_csv_split(path: Path, split: str, report: ReadReport) -> list[
             raise DataFormatError(path, "Season, Episode, Scene_ID and Utterance_ID must be integers", row=line) from None
         speakers = _speaker_list(row["Speaker"], path, line)
         scenes[key].append((order, (row["Utterance"], speakers, row["Emotion"], str(order), line)))
+    check_unique_turns(path, ((key, order, item[4]) for key, rows in scenes.items() for order, item in rows))
     dialogues = [
         _dialogue(split, key, [item for _, item in sorted(rows, key=lambda r: r[0])], path)
         for key, rows in scenes.items()

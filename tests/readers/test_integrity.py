@@ -74,3 +74,16 @@ def test_dialogues_repeated_across_splits_are_reported_dropped_or_refused() -> N
     assert dropped.splits["test"] == meld.splits["test"]
     with pytest.raises(ValueError, match=r"meld: dialogues repeated in train and another split: 1 test dialogue"):
         read_corpus("meld", MELD_CSV, dedup="error")
+
+
+def test_a_duplicated_emorynlp_row_is_an_error(tmp_path: Path) -> None:
+    from helpers import EMORYNLP_RAW
+
+    folder = tmp_path / "emorynlp"
+    shutil.copytree(require(EMORYNLP_RAW / "declare-lab__MELD/data/emorynlp"), folder)
+    path = folder / "emorynlp_test_final.csv"
+    lines = path.read_text(encoding="utf-8").split("\n")
+    path.write_text("\n".join([*lines[:6], lines[5], *lines[6:]]), encoding="utf-8")
+    with pytest.raises(DataFormatError, match=r"emorynlp_test_final.csv, row 7: dialogue \S+ turn \d+ appears twice: "
+                                              r"rows 6 and 7"):
+        read_corpus("emorynlp", folder)
