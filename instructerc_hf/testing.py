@@ -14,6 +14,9 @@ from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
 
 from .labels import DATASETS, UNIFIED_LABELS
+from .quiet import quiet_deepspeed_cpu_notice
+
+quiet_deepspeed_cpu_notice()  # the first save_pretrained imports DeepSpeed, which announces the CPU (see .quiet)
 
 BOS, EOS, PAD, UNK = "<s>", "</s>", "<pad>", "<unk>"
 SPECIAL_TOKENS: tuple[str, ...] = (UNK, BOS, EOS, PAD)

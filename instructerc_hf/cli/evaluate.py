@@ -11,19 +11,20 @@ from .options import options_parser
 def evaluate_command(argv: Sequence[str]) -> int:
     """``instructerc-hf evaluate --model DIR --dataset DIR --split test [--output_dir DIR]``."""
     from ..inference.arguments import EvaluateArguments
-    from ..inference.evaluation import evaluate_adapter
-    from ..inference.sharding import is_main_process
+    from ..raw_files import check_built_dataset
     from ..registry import CONFUSION_FILE, METRICS_FILE
 
     parser = options_parser(
         EvaluateArguments,
         prog="instructerc-hf evaluate",
-        description="Evaluate an adapter on one split of an exported dataset: writes metrics.json (weighted F1 and "
-        "diagnostics), predictions.jsonl and confusion_matrix.png.",
+        description="Evaluate an adapter on one split of a dataset built by `instructerc-hf build` (raw files: build "
+        "them first): writes metrics.json (weighted F1 and diagnostics), predictions.jsonl and confusion_matrix.png.",
     )
     (args,) = parser.parse_args_into_dataclasses(list(argv))
-    if not args.dataset:
-        parser.error("--dataset is required")
+    check_built_dataset(args.dataset, args.config)  # before torch is imported: raw files are refused at once
+    from ..inference.evaluation import evaluate_adapter
+    from ..inference.sharding import is_main_process
+
     metrics = evaluate_adapter(args)
     if not is_main_process():  # under accelerate launch, one report
         return 0

@@ -12,21 +12,46 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ..errors import InputError
 from ..inference.arguments import PredictArguments
 from .options import options_parser
 
 Labelled = list[dict[str, Any]]
 
 
+#: The conversation files ``predict`` reads.
+CONVERSATION_SUFFIXES = (".json", ".jsonl")
+
+
+def _json(text: str, path: Path, line: int = 0) -> Any:
+    """``json.loads(text)``; an error names the file and the line."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InputError(f"{path}: not valid JSON at line {line or error.lineno}, column {error.colno}: "
+                         f"{error.msg}") from error
+
+
 def read_conversations(path: str | Path) -> tuple[list[Any], bool]:
-    """The conversations of a JSON or JSONL file, and whether it held a single conversation."""
+    """The conversations of a JSON or JSONL file, and whether it held a single conversation.
+
+    Raises:
+        InputError: the file is no JSON or JSONL (raw MELD / EmoryNLP / IEMOCAP files: the message gives the
+            ``instructerc-hf build`` command), or not valid JSON (the message names file and line).
+    """
     from ..pipeline.conversations import is_conversation
+    from ..raw_files import build_advice, raw_datasets
 
     path = Path(path)
+    if path.suffix not in CONVERSATION_SUFFIXES:
+        advice = build_advice(path) if raw_datasets(path) else \
+            'write each conversation as a JSON list of {"speaker": ..., "text": ...} turns'
+        raise InputError(f"{path}: predict reads conversations as JSON or JSONL ({', '.join(CONVERSATION_SUFFIXES)}), "
+                         f"not {path.suffix or 'a file without suffix'}; {advice}")
     text = path.read_text(encoding="utf-8")
     if path.suffix == ".jsonl":
-        return [json.loads(line) for line in text.splitlines() if line.strip()], False
-    data = json.loads(text)
+        return [_json(line, path, n) for n, line in enumerate(text.splitlines(), 1) if line.strip()], False
+    data = _json(text, path)
     return ([data], True) if is_conversation(data) else (data, False)
 
 
@@ -64,23 +89,18 @@ def render(results: list[Labelled], single: bool, jsonl: bool) -> str:
 
 def predict_command(argv: Sequence[str]) -> int:
     """``instructerc-hf predict --model DIR conversations.json[l] [--mode generate] [--output FILE]``."""
-    from ..inference.sharding import is_main_process
-
     parser = options_parser(
         PredictArguments,
         prog="instructerc-hf predict",
         description="Label every utterance of conversations (JSON: a list of {speaker, text} turns, or a list of such "
         "conversations; JSONL: one conversation a line) with a trained adapter; each utterance sees only its past. "
         "Under `accelerate launch` the conversations are shared out among the processes.",
+        positional=("conversation",),
     )
-    args, rest = parser.parse_args_into_dataclasses(list(argv), return_remaining_strings=True)
-    if len(rest) == 1 and not rest[0].startswith("-") and not args.conversation:
-        args.conversation = rest[0]
-    elif rest:
-        parser.error(f"unrecognized arguments: {' '.join(rest)}")
-    if not args.conversation:
-        parser.error("give the conversation JSON or JSONL file")
+    (args,) = parser.parse_args_into_dataclasses(list(argv))
     conversations, single = read_conversations(args.conversation)
+    from ..inference.sharding import is_main_process
+
     results = predict_conversations(args, conversations)
     if not is_main_process():
         return 0

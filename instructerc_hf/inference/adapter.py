@@ -33,11 +33,14 @@ def load_adapter(
     from peft import PeftModel
 
     from ..modeling import EMBEDDED_WEIGHTS, load_causal_lm, load_tokenizer, resolve_base_model
+    from ..quiet import peft_wrapping
 
     config = ERCModelConfig.from_pretrained(model_dir)
     base = resolve_base_model(base_model) if base_model else resolve_base_model(
         config.base_model, embedded=config.base_weights == EMBEDDED_WEIGHTS)
-    model = PeftModel.from_pretrained(load_causal_lm(base, dtype=dtype, **base_kwargs), str(model_dir))
+    base_lm = load_causal_lm(base, dtype=dtype, **base_kwargs)
+    with peft_wrapping():
+        model = PeftModel.from_pretrained(base_lm, str(model_dir))
     if device is not None:
         model.to(device)
     model.eval()

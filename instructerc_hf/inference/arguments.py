@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..errors import InputError
 from .defaults import DEFAULT_MAX_NEW_TOKENS, DEFAULT_PACK_TOKENS, DTYPES, MODES
 
 
@@ -27,9 +28,9 @@ class InferenceArguments:
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
-            raise ValueError(f"--mode must be one of {list(MODES)}, got {self.mode!r}")
+            raise InputError(f"--mode must be one of {list(MODES)}, got {self.mode!r}")
         if self.dtype not in DTYPES:
-            raise ValueError(f"--dtype must be one of {list(DTYPES)}, got {self.dtype!r}")
+            raise InputError(f"--dtype must be one of {list(DTYPES)}, got {self.dtype!r}")
 
     def options(self) -> dict[str, Any]:
         """Keyword arguments of :func:`instructerc_hf.inference.predict` for :attr:`mode`."""
@@ -38,21 +39,22 @@ class InferenceArguments:
         return {"batch_size": self.batch_size, "max_new_tokens": self.max_new_tokens}
 
 
-@dataclass
+@dataclass(kw_only=True)
 class PredictArguments(InferenceArguments):
     """``instructerc-hf predict --model DIR conversation.json``."""
 
     conversation: str = field(
-        default="", metadata={"help": "JSON file (a conversation or a list of them) or JSONL (one conversation a line)."}
+        metadata={"help": "JSON file (a conversation or a list of them) or JSONL (one conversation a line)."}
     )
     output: str | None = field(default=None, metadata={"help": "Write the predictions here (default: stdout)."})
 
 
-@dataclass
+@dataclass(kw_only=True)
 class EvaluateArguments(InferenceArguments):
     """``instructerc-hf evaluate --model DIR --dataset DIR --split test``."""
 
-    dataset: str = field(default="", metadata={"help": "Dataset folder from `instructerc-hf build`, or Hub id."})
+    dataset: str = field(metadata={"help": "Dataset folder made by `instructerc-hf build` (not raw files), or its "
+                                           "Hub id."})
     config: str = field(default="main", metadata={"help": "Dataset config (task rows with prompts)."})
     split: str = field(default="test", metadata={"help": "Split to evaluate."})
     output_dir: str = field(default="eval", metadata={"help": "Where metrics.json and the plots go."})

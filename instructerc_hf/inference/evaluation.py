@@ -8,7 +8,9 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..errors import InputError
 from ..metrics import compute_erc_metrics
+from ..raw_files import check_built_dataset
 from ..registry import CONFUSION_FILE, METRICS_FILE, PREDICTIONS_FILE
 from .adapter import load_adapter
 from .arguments import EvaluateArguments
@@ -23,13 +25,25 @@ if TYPE_CHECKING:
 
 
 def load_split(dataset: str, config: str, split: str, limit: int | None = None) -> Dataset:
-    """One split of an exported dataset folder (or Hub repo), optionally its first ``limit`` rows."""
+    """One split of an exported dataset folder (or Hub repo), optionally its first ``limit`` rows.
+
+    Raises:
+        NotBuiltError: ``dataset`` is a local folder that ``instructerc-hf build`` did not write (raw files: the
+            message gives the build command), or that has no ``config``.
+    """
     from datasets import load_dataset
 
+    check_built_dataset(dataset, config)
     data = load_dataset(dataset, config, split=split)
     if "prompt" not in data.column_names or "label" not in data.column_names:
-        raise ValueError(f"{dataset} ({config}/{split}) has no prompt/label columns; columns: {data.column_names}")
+        raise InputError(f"{dataset} ({config}/{split}) has no prompt/label columns; columns: {data.column_names}")
     return data.select(range(min(limit, len(data)))) if limit is not None else data
+
+
+def plot_title(model: str, dataset: str, split: str, scored: int, total: int) -> str:
+    """``<model> on <dataset> <split>: N utterances``, or ``first N of M utterances`` when a subset was scored."""
+    count = f"{scored} utterances" if scored == total else f"first {scored} of {total} utterances"
+    return f"{Path(model).name} on {Path(dataset).name} {split}: {count}"
 
 
 def evaluate_adapter(args: EvaluateArguments) -> dict[str, Any]:
@@ -37,7 +51,10 @@ def evaluate_adapter(args: EvaluateArguments) -> dict[str, Any]:
     from ..data.builder import label_strings
     from ..retrieval.inject import demonstration_labels
 
-    data = load_split(args.dataset, args.config, args.split, args.limit)
+    data = load_split(args.dataset, args.config, args.split)
+    total = len(data)
+    if args.limit is not None:
+        data = data.select(range(min(args.limit, total)))
     model, tokenizer, erc = load_adapter(args.model, base_model=args.base_model, dtype=args.dtype, device=process_device())
     data = with_adapter_demonstrations(data, args.model, erc)
     gold = label_strings(data)
@@ -59,7 +76,7 @@ def evaluate_adapter(args: EvaluateArguments) -> dict[str, Any]:
     )
     metrics.update({
         "model": args.model, "dataset": args.dataset, "config": args.config, "split": args.split,
-        "mode": args.mode, "options": args.options(), "seconds": seconds, "utterances_per_second": len(data) / seconds,
+        "split_size": total, "mode": args.mode, "options": args.options(), "seconds": seconds, "utterances_per_second": len(data) / seconds,
     })
     if not is_main_process():
         return metrics
@@ -68,8 +85,7 @@ def evaluate_adapter(args: EvaluateArguments) -> dict[str, Any]:
     (out / METRICS_FILE).write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
     write_predictions(out / PREDICTIONS_FILE, data, predictions, gold)
     plot_confusion_matrix(metrics["confusion_matrix"], metrics["labels"], out / CONFUSION_FILE,
-                          title=f"{Path(args.model).name} on {Path(args.dataset).name} {args.split}: {len(data)} "
-                          + ("utterances" if args.limit is None else f"utterances (--limit {args.limit})"))
+                          title=plot_title(args.model, args.dataset, args.split, len(data), total))
     return metrics
 
 

@@ -37,6 +37,7 @@ from ..cards.model_card import ModelCardCallback, write_model_card
 from ..inference.scoring import EXACT_ATTENTION
 from ..modeling import load_tokenizer, resolve_base_model
 from ..prompts import PromptConfig
+from ..quiet import peft_wrapping
 from ..registry import STAGE1_DIR, SUMMARY_NAME
 from ..retrieval.domain_base import DomainBase
 from .arguments import ERCDataArguments, ERCRetrievalArguments, ERCTaskArguments, prompt_config
@@ -136,16 +137,17 @@ def run_stage(
     """
     logger.info("training %s in %s: %s rows", " + ".join(p.task for p in parts), args.output_dir,
                 {p.task: len(p.train) for p in parts})
-    trainer = InstructERCTrainer(
-        model=model,
-        args=args,
-        train_dataset=stage_dataset(parts, "train", tasks),
-        eval_dataset=with_loss_weight(evaluated.validation, 1.0) if evaluated is not None else None,
-        processing_class=tokenizer,
-        peft_config=peft_config,
-        label_eval=label_eval,
-        callbacks=callbacks,
-    )
+    with peft_wrapping():  # SFTTrainer wraps the model with PEFT when given peft_config
+        trainer = InstructERCTrainer(
+            model=model,
+            args=args,
+            train_dataset=stage_dataset(parts, "train", tasks),
+            eval_dataset=with_loss_weight(evaluated.validation, 1.0) if evaluated is not None else None,
+            processing_class=tokenizer,
+            peft_config=peft_config,
+            label_eval=label_eval,
+            callbacks=callbacks,
+        )
     check_engine(trainer.accelerator.distributed_type)
     result = trainer.train(resume_from_checkpoint=resume)
     trainer.save_model(args.output_dir)
@@ -226,7 +228,8 @@ def train(
     base_model = load_base_model(base, model_args, training, peft_config)
     model: PreTrainedModel | PeftModel = base_model
     if tasks.has_stage1 and stage_finished(adapter):  # stage 2 continues the stage-1 adapter
-        model = PeftModel.from_pretrained(base_model, str(adapter), is_trainable=True)
+        with peft_wrapping():
+            model = PeftModel.from_pretrained(base_model, str(adapter), is_trainable=True)
         peft_config = None
     evaluated = parts[tasks.evaluated_task] if training.eval_strategy != "no" else None
     callbacks: list[TrainerCallback] = [ModelCardCallback(card, validation)]

@@ -24,8 +24,9 @@ def test_build_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert "--raw_dir" in capsys.readouterr().out
     with pytest.raises(SystemExit):
         cli_main(["build", "friends", "--raw-dir", ".", "--out", str(out)])
-    with pytest.raises(ValueError, match="unified needs --raw_dir NAME=PATH"):
-        cli_main(["build", "unified", "--raw-dir", str(MELD_CSV), "--out", str(out)])
+    capsys.readouterr()
+    assert cli_main(["build", "unified", "--raw-dir", str(MELD_CSV), "--out", str(out)]) == 2
+    assert capsys.readouterr().err.startswith("instructerc-hf build: error: unified needs --raw_dir NAME=PATH")
 
 
 def test_build_cli_passes_ratio_mix_ratios_and_the_sampling_seed(tmp_path: Path) -> None:
