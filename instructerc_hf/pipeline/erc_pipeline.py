@@ -13,7 +13,15 @@ A conversation is a list of ``{"speaker": ..., "text": ...}`` turns (extra keys 
 give its ``speaker_id`` instead (IEMOCAP's M=0/F=1). Utterance ``i`` is classified from the prompt that the adapter was
 trained with (:func:`instructerc_hf.prompts.main_prompt` and the adapter's saved :class:`PromptConfig`), which never
 shows a later utterance. Default mode: label scoring; ``mode="generate"`` uses greedy generation
-(see :mod:`instructerc_hf.inference`) and adds ``generated_text``.
+(see :mod:`instructerc_hf.inference`) and adds ``generated_text`` and ``exact`` (False when the parser guessed the
+label by edit distance; an empty generation has ``label`` None). Label scoring picks among the labels, so its
+``exact`` would always be True and is left out.
+
+Input checks: a turn needs a non-empty ``text``; a ``speaker_id`` is a whole number >= 0, given on every turn or on
+none (a :class:`~instructerc_hf.pipeline.conversations.ConversationFormatError` names the turn). Lengths: a prompt
+longer than the model's positions (:func:`~instructerc_hf.pipeline.lengths.position_limit`) gets a shorter history,
+exactly as in training, with one warning per call counting them; an utterance too long even without history is a
+:class:`~instructerc_hf.training.fitting.PromptTooLongError` naming the turn (see :mod:`.lengths`).
 
 Loading: ``pipeline(task, model=DIR_OR_HUB_ID)`` reads the base model's config from the Hub id in
 ``adapter_config.json``, then :class:`~instructerc_hf.pipeline.model.ERCAdapterModel` loads the base named in
@@ -34,7 +42,7 @@ does it); importing this module registers it at once.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -59,10 +67,12 @@ from .conversations import (
     conversation_turns,
     is_conversation,
 )
+from .lengths import ShortenedCount, fit_to_positions, longest_completion, position_limit
 from .model import CONFIG_ATTRIBUTE, SOURCE_ATTRIBUTE, ERCAdapterModel, saved_retriever
 
 if TYPE_CHECKING:
     import torch
+    from transformers import PreTrainedTokenizerBase
 
 TASK = PIPELINE_TASK
 
@@ -107,6 +117,7 @@ class ERCPipeline(Pipeline):
                 "demonstrations yourself with add_demonstrations(..., mode='inference', labels=...)"
             )
         self.retriever = retriever
+        self._completion = longest_completion(self.tokenizer, config.labels)
 
     def _sanitize_parameters(  # type: ignore[override]
         self,
@@ -116,6 +127,7 @@ class ERCPipeline(Pipeline):
         max_new_tokens: int | None = None,
         generation_batch_size: int | None = None,
         top_k: int | None = None,
+        shortened_count: ShortenedCount | None = None,
     ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
         forward: dict[str, Any] = {}
         if mode is not None:
@@ -125,7 +137,7 @@ class ERCPipeline(Pipeline):
         options = {"append_eos": append_eos, "pack_tokens": pack_tokens, "max_new_tokens": max_new_tokens,
                    "batch_size": generation_batch_size}
         forward.update({k: v for k, v in options.items() if v is not None})
-        postprocess: dict[str, Any] = {}
+        postprocess: dict[str, Any] = {} if shortened_count is None else {"shortened_count": shortened_count}
         if top_k is not None:
             if top_k < 1:
                 raise ValueError(f"top_k must be >= 1, got {top_k}")
@@ -136,7 +148,19 @@ class ERCPipeline(Pipeline):
 
     def __call__(self, inputs: Any, **kwargs: Any) -> Any:  # type: ignore[override]
         """Classify every utterance of one conversation, or of each conversation of a list, a generator or a dataset
-        (``KeyDataset`` included); ``batch_size`` conversations share each scoring call."""
+        (``KeyDataset`` included); ``batch_size`` conversations share each scoring call.
+
+        Prompts shortened to fit the model are warned about once: when the call returns, or for a generator or a
+        dataset (whose outputs come lazily) when its last output has been read.
+        """
+        count = ShortenedCount(limit=position_limit(self.model, self.tokenizer))
+        outputs = self._run(inputs, shortened_count=count, **kwargs)
+        if isinstance(outputs, list):
+            count.warn()
+            return outputs
+        return _warn_when_read(outputs, count)
+
+    def _run(self, inputs: Any, **kwargs: Any) -> Any:
         if is_conversation(inputs):
             return super().__call__(as_input(inputs), **kwargs)  # type: ignore[arg-type]
         if isinstance(inputs, list | tuple):
@@ -150,19 +174,30 @@ class ERCPipeline(Pipeline):
         )
 
     def prompts_for(self, conversation: Conversation) -> list[str]:
-        """The prompt of every utterance of ``conversation``, as the adapter was trained (plus demonstrations)."""
-        return self._prompts(conversation_turns(conversation))
+        """The prompt of every utterance of ``conversation``, as the adapter was trained (plus demonstrations), fitted
+        to the model's positions (one warning if any got a shorter history)."""
+        count = ShortenedCount(limit=position_limit(self.model, self.tokenizer))
+        prompts, count.prompts = self._prompts(conversation_turns(conversation), count.limit)
+        count.warn()
+        return prompts
 
-    def _prompts(self, turns: list[Turn]) -> list[str]:
+    def _prompts(self, turns: list[Turn], limit: int | None) -> tuple[list[str], int]:
+        """The prompts of ``turns`` fitted to ``limit`` tokens (none: as built), and how many got a shorter history."""
         config = self.erc_config
         prompts = [emotion_prompt(turns, index, config.task, config.prompt) for index in range(len(turns))]
-        if self.retriever is None:
-            return prompts
-        found = self.retriever.retrieve([turn.text for turn in turns])  # all-labels pairing: no label is read
-        return [demonstrated_prompt(p, demos, config.prompt) for p, demos in zip(prompts, found, strict=True)]
+        if self.retriever is not None:
+            found = self.retriever.retrieve([turn.text for turn in turns])  # all-labels pairing: no label is read
+            prompts = [demonstrated_prompt(p, demos, config.prompt) for p, demos in zip(prompts, found, strict=True)]
+        if limit is None:
+            return prompts, 0
+        tokenizer: PreTrainedTokenizerBase = self.tokenizer  # type: ignore[assignment]
+        fitted, report = fit_to_positions(prompts, turns, config.task, config.prompt.window, tokenizer, limit,
+                                          self._completion)
+        return fitted, report.num_shortened
 
     def preprocess(self, dialogue: ConversationInput) -> dict[str, Any]:  # type: ignore[override]
-        return {"prompts": self._prompts(list(dialogue.turns))}
+        prompts, shortened = self._prompts(list(dialogue.turns), position_limit(self.model, self.tokenizer))
+        return {"prompts": prompts, "shortened": shortened}
 
     def _forward(  # type: ignore[override]
         self, model_inputs: dict[str, Any], mode: str = "score", **options: Any
@@ -183,11 +218,14 @@ class ERCPipeline(Pipeline):
         for conversation in conversations:
             split.append(predictions[start:start + len(conversation)])
             start += len(conversation)
-        return {"predictions": split if batched else split[0]}
+        # "predictions" first: the pipeline reads the batch size from the first key
+        return {"predictions": split if batched else split[0], "shortened": model_inputs["shortened"]}
 
     def postprocess(  # type: ignore[override]
-        self, model_outputs: dict[str, Any], top_k: int | None = None
+        self, model_outputs: dict[str, Any], top_k: int | None = None, shortened_count: ShortenedCount | None = None
     ) -> list[dict[str, Any]] | list[list[dict[str, Any]]]:
+        if shortened_count is not None:
+            shortened_count.prompts += model_outputs["shortened"]
         predictions: list[Prediction] = model_outputs["predictions"]
         if top_k is None:
             return [_as_dict(p) for p in predictions]
@@ -195,10 +233,17 @@ class ERCPipeline(Pipeline):
 
 
 def _as_dict(prediction: Prediction) -> dict[str, Any]:
+    """``label`` and ``score``; generation adds ``generated_text`` and ``exact`` (label scoring's is always True)."""
     out: dict[str, Any] = {"label": prediction.label, "score": prediction.score}
     if prediction.generated_text is not None:
-        out["generated_text"] = prediction.generated_text
+        out.update(generated_text=prediction.generated_text, exact=prediction.exact)
     return out
+
+
+def _warn_when_read(outputs: Iterable[Any], count: ShortenedCount) -> Iterator[Any]:
+    """The lazy outputs of a generator or dataset, with ``count``'s warning once the last has been read."""
+    yield from outputs
+    count.warn()
 
 
 def register() -> None:

@@ -97,21 +97,36 @@ def rewindow(prompt: str, turns: Sequence[Turn], index: int, task: str, window: 
 
 
 @dataclass
-class _FitRows:
-    """The columns of a dataset that fitting reads, and the dialogues to rebuild histories from."""
+class FitRows:
+    """Prompts to fit, and per prompt what rebuilding its history needs: its completion, task, turn index and
+    dialogue; ``window`` is the one the prompts were built with."""
 
     prompts: list[str]
     completions: list[str]
     tasks: list[str]
     turn_indices: list[int]
-    dialogues: list[list[Turn]]
+    dialogues: list[Sequence[Turn]]
     window: int
 
     def rewindowed(self, i: int, new_window: int) -> str:
         return rewindow(self.prompts[i], self.dialogues[i], self.turn_indices[i], self.tasks[i], self.window, new_window)
 
-    def describe(self, i: int, keys: list[DialogueKey]) -> str:
-        return f"the {self.tasks[i]} row of {keys[i][0]} dialogue {keys[i][1]} turn {self.turn_indices[i]}"
+
+def shorten_histories(
+    rows: FitRows, tokenizer: PreTrainedTokenizerBase, max_length: int, report: FitReport
+) -> tuple[list[str], list[int]]:
+    """Give every over-long main / impact prompt the longest shorter history that makes ``prompt + completion + EOS
+    <= max_length``, counting them in ``report``.
+
+    Returns the prompts, and the rows that fit with none of their allowed histories (left with the shortest one).
+    """
+    fitted = list(rows.prompts)
+    over = [i for i, n in enumerate(sequence_lengths(tokenizer, fitted, rows.completions)) if n > max_length]
+    for new_window in range(rows.window - 1, -1, -1):
+        if not over:
+            break
+        over = _try_window(rows, over, new_window, fitted, tokenizer, max_length, report)
+    return fitted, over
 
 
 def fit_prompts(
@@ -125,7 +140,7 @@ def fit_prompts(
 
     ``turns`` are the dialogues of the full split (:func:`dialogue_turns`; only main / impact rows read them);
     ``window`` is the one the prompts were built with. Every main / impact prompt is checked to hold that window's
-    history, even with ``max_length=None``.
+    history, even with ``max_length=None``. The pipeline fits its prompts with the same :func:`shorten_histories`.
 
     Raises:
         HistoryMismatchError: a main / impact prompt does not hold the history its window predicts.
@@ -134,25 +149,22 @@ def fit_prompts(
     report = FitReport(rows=len(dataset))
     columns = dataset.select_columns(["prompt", "completion", "task", "dataset", "dialogue_id", "turn"]).to_dict()
     keys = [(d, str(i)) for d, i in zip(columns["dataset"], columns["dialogue_id"], strict=True)]
-    dialogues = [turns[key] if task in MIN_WINDOW else [] for key, task in zip(keys, columns["task"], strict=True)]
-    rows = _FitRows(columns["prompt"], columns["completion"], columns["task"], columns["turn"], dialogues, window)
+    dialogues: list[Sequence[Turn]] = [turns[key] if task in MIN_WINDOW else []
+                                       for key, task in zip(keys, columns["task"], strict=True)]
+    rows = FitRows(columns["prompt"], columns["completion"], columns["task"], columns["turn"], dialogues, window)
     for i, task in enumerate(rows.tasks):
         if task in MIN_WINDOW:
             rows.rewindowed(i, window)  # raises HistoryMismatchError
     if max_length is None or len(dataset) == 0:
         return dataset, report
-    fitted = list(rows.prompts)
-    over = [i for i, n in enumerate(sequence_lengths(tokenizer, fitted, rows.completions)) if n > max_length]
-    for new_window in range(window - 1, -1, -1):
-        if not over:
-            break
-        over = _try_window(rows, over, new_window, fitted, tokenizer, max_length, report)
+    fitted, over = shorten_histories(rows, tokenizer, max_length, report)
     if over:
-        length = sequence_lengths(tokenizer, [fitted[over[0]]], [rows.completions[over[0]]])[0]
+        first = over[0]
+        length = sequence_lengths(tokenizer, [fitted[first]], [rows.completions[first]])[0]
         raise PromptTooLongError(
-            f"{len(over)} row(s) exceed max_length={max_length} tokens even with the shortest history, e.g. "
-            f"{rows.describe(over[0], keys)} ({length} tokens). The utterance and the label statement are never cut: "
-            "raise max_length."
+            f"{len(over)} row(s) exceed max_length={max_length} tokens even with the shortest history, e.g. the "
+            f"{rows.tasks[first]} row of {keys[first][0]} dialogue {keys[first][1]} turn {rows.turn_indices[first]} "
+            f"({length} tokens). The utterance and the label statement are never cut: raise max_length."
         )
     if report.num_shortened:
         logger.info("fitted to max_length=%d: %d of %d rows got a shorter history (rows by window: %s)", max_length,
@@ -164,7 +176,7 @@ def fit_prompts(
 
 
 def _try_window(
-    rows: _FitRows,
+    rows: FitRows,
     over: list[int],
     new_window: int,
     fitted: list[str],

@@ -58,11 +58,39 @@ def test_input_formats_agree(erc) -> None:  # noqa: ANN001
 
 
 def test_generate_mode(erc) -> None:  # noqa: ANN001
+    from instructerc_hf.label_parsing import parse_label
+
     outputs = erc(CONVERSATION, mode="generate", max_new_tokens=3)
     assert len(outputs) == len(CONVERSATION)
-    assert all(o["label"] in MELD_LABELS and isinstance(o["generated_text"], str) for o in outputs)
+    for output in outputs:
+        assert set(output) == {"label", "score", "generated_text", "exact"}
+        parsed = parse_label(output["generated_text"], MELD_LABELS)
+        assert (output["label"], output["exact"]) == (parsed.label, parsed.exact)
     with pytest.raises(ValueError, match="mode must be one of"):
         erc(CONVERSATION, mode="sample")
+
+
+def test_generate_mode_shows_parser_guesses_and_gives_an_empty_generation_no_label(
+    erc, monkeypatch: pytest.MonkeyPatch  # noqa: ANN001
+) -> None:
+    from instructerc_hf.inference import generation
+
+    texts = [(" sad", 0.9), (" saad", 0.4), ("", 0.2), (" I feel angry", 0.1)]
+    monkeypatch.setattr(generation, "generate_texts", lambda *args, **kwargs: texts)
+    outputs = erc(CONVERSATION, mode="generate")
+    assert [(o["label"], o["exact"], o["generated_text"]) for o in outputs] == [
+        ("sad", True, " sad"), ("sad", False, " saad"), (None, False, ""), ("angry", True, " I feel angry")
+    ]
+    assert [set(o) for o in erc(CONVERSATION)] == [{"label", "score"}] * len(CONVERSATION)  # scoring: exact by design
+
+
+def test_bad_turns_are_refused_at_the_call_naming_the_turn(erc) -> None:  # noqa: ANN001
+    with pytest.raises(ConversationFormatError, match="turn 1 has an empty text"):
+        erc([CONVERSATION[0], {"speaker": "Rachel", "text": "  "}])
+    with pytest.raises(ConversationFormatError, match="turn 0 has speaker_id='abc'"):
+        erc([{**t, "speaker_id": "abc"} for t in CONVERSATION])
+    with pytest.raises(ConversationFormatError, match="turn 1 has no speaker_id but turn 0 has one"):
+        erc([{**CONVERSATION[0], "speaker_id": 0}, CONVERSATION[1]])
 
 
 def test_prompts_are_the_training_prompts(erc) -> None:  # noqa: ANN001
