@@ -6,11 +6,12 @@ Trains the same MELD training utterances (a seeded sample of the real train spli
 - ``plain``: the utterance alone (the paper's "LoRA + Backbone" baseline).
 
 Each variant runs in a fresh process: the offline SmolLM2-135M-Instruct with a LoRA adapter (r=16, alpha=16, q/k/v),
-``InstructERCTrainer`` (TRL's ``SFTTrainer``), batch 4, float32, rows in order. It prints, per variant, the tokens
+``InstructERCTrainer`` (TRL's ``SFTTrainer``), batch 4, rows in order, bf16 autocast where the CPU has bf16 units
+(``--precision``; float32 elsewhere). It prints, per variant, the tokens
 per row, seconds per optimizer step, training tokens per second (non-padding tokens of prompt + completion) and peak
 resident memory: of the whole process and of the timed steps alone (VmHWM after resetting it before the steps).
 
-    python -m experiments.bench_training [--steps 6] [--window 12] [--threads 2] [--json PATH]
+    python -m experiments.bench_training [--steps 6] [--window 12] [--threads 2] [--precision auto] [--json PATH]
 
 CPU timings on a shared machine are noisy: compare variants of the same run.
 """
@@ -102,19 +103,28 @@ def run_variant(args: argparse.Namespace) -> dict[str, Any]:
         def on_step_end(self, *_: Any, **__: Any) -> None:
             self.ends.append(time.perf_counter())
 
-    timer = StepTimer()
+    class LossLog(TrainerCallback):
+        def __init__(self) -> None:
+            self.losses: list[float] = []
+
+        def on_log(self, *_: Any, logs: dict[str, float] | None = None, **__: Any) -> None:
+            if logs and "loss" in logs:
+                self.losses.append(float(logs["loss"]))
+
+    timer, loss_log = StepTimer(), LossLog()
     with tempfile.TemporaryDirectory() as out:
         config = SFTConfig(
-            output_dir=out, use_cpu=True, bf16=False, activation_checkpointing=args.activation_checkpointing,
+            output_dir=out, use_cpu=True, bf16=args.precision == "bf16",
+            activation_checkpointing=args.activation_checkpointing,
             max_steps=steps,
             per_device_train_batch_size=args.batch_size, gradient_accumulation_steps=1, learning_rate=2e-4,
             max_length=None, train_sampling_strategy="sequential", save_strategy="no", report_to=[],
-            logging_strategy="no", disable_tqdm=True, seed=args.seed, dataloader_num_workers=0,
+            logging_strategy="steps", logging_steps=1, disable_tqdm=True, seed=args.seed, dataloader_num_workers=0,
         )
         lora = LoraConfig(r=16, lora_alpha=16, lora_dropout=0.05, target_modules=["q_proj", "k_proj", "v_proj"],
                           task_type="CAUSAL_LM")
         trainer = InstructERCTrainer(model=load_causal_lm(base), args=config, train_dataset=rows,
-                                     processing_class=tokenizer, peft_config=lora, callbacks=[timer])
+                                     processing_class=tokenizer, peft_config=lora, callbacks=[timer, loss_log])
         lengths = [len(ids) for ids in cast(Dataset, trainer.train_dataset)["input_ids"]]
         before = rss_peak_mb()
         trainer.train()
@@ -125,6 +135,8 @@ def run_variant(args: argparse.Namespace) -> dict[str, Any]:
                  for i in range(args.warmup * args.batch_size, steps * args.batch_size, args.batch_size))
     return {
         "variant": args.worker,
+        "precision": args.precision,
+        "losses": loss_log.losses,
         "tokens_per_row": tokens / (args.steps * args.batch_size),
         "seconds_per_step": seconds / args.steps,
         "tokens_per_second": tokens / seconds,
@@ -133,6 +145,20 @@ def run_variant(args: argparse.Namespace) -> dict[str, Any]:
         "rss_before_training_mb": before,
         "step_peak_rss_mb": rss_peak_mb() if timer.measured else None,
     }
+
+
+def resolve_precision(precision: str) -> str:
+    """``auto``: bf16 where the CPU has bf16 units (the CPU recipes' default), else float32."""
+    if precision != "auto":
+        return precision
+    from instructerc_hf.training.precision import cpu_supports_bf16
+
+    return "bf16" if cpu_supports_bf16() else "float32"
+
+
+def add_precision_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--precision", choices=["auto", "float32", "bf16"], default="auto",
+                        help="training precision (default auto: bf16 autocast where the CPU has bf16 units)")
 
 
 def figures(results: Sequence[dict[str, Any]]) -> dict[str, float]:
@@ -144,12 +170,14 @@ def worker_command(args: argparse.Namespace, variant: str) -> list[str]:
     """This benchmark on one prompt, in a fresh process (its peak memory is its own)."""
     command = [sys.executable, "-m", "experiments.bench_training", "--raw-dir", str(args.raw_dir), "--steps",
                str(args.steps), "--warmup", str(args.warmup), "--batch-size", str(args.batch_size), "--window",
-               str(args.window), "--threads", str(args.threads), "--seed", str(args.seed), "--worker", variant]
+               str(args.window), "--threads", str(args.threads), "--seed", str(args.seed), "--precision",
+               resolve_precision(args.precision), "--worker", variant]
     return command + (["--activation-checkpointing"] if args.activation_checkpointing else [])
 
 
 def report(args: argparse.Namespace, results: Sequence[dict[str, Any]]) -> None:
-    print(f"SmolLM2-135M-Instruct + LoRA (r=16, q/k/v), batch {args.batch_size}, float32, {args.threads} threads, "
+    print(f"SmolLM2-135M-Instruct + LoRA (r=16, q/k/v), batch {args.batch_size}, {resolve_precision(args.precision)}, "
+          f"{args.threads} threads, "
           f"{args.steps} timed steps after {args.warmup} warm-up, MELD train rows (seed {args.seed})"
           + (", activation checkpointing" if args.activation_checkpointing else ""))
     header = (f"{'prompt':<22}{'tokens/row':>11}{'s/step':>9}{'tokens/s':>10}{'padded tok/s':>14}"
@@ -177,6 +205,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--activation-checkpointing", action="store_true",
                         help="recompute activations in the backward pass (less memory, more time)")
+    add_precision_option(parser)
     parser.add_argument("--worker", choices=list(TRAINING_PROMPTS), help=argparse.SUPPRESS)
     add_json_option(parser)
     args = parser.parse_args(argv)

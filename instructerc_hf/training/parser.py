@@ -6,21 +6,16 @@ import difflib
 import sys
 from collections.abc import Sequence
 
-import torch
 from trl import ModelConfig, SFTConfig, TrlParser
 
 from ..errors import InputError
 from .arguments import PAPER_DEFAULTS, ERCDataArguments, ERCRetrievalArguments, ERCTaskArguments
 from .cpu_engines import default_ddp_backend
+from .precision import bf16_available, cpu_supports_bf16
 
 
 class UnknownArgumentError(InputError):
     """A recipe key or command-line option that no dataclass of the parser has."""
-
-
-def _bf16_available() -> bool:
-    """bf16 on a GPU that supports it (TRL defaults to bf16 everywhere, CPU included)."""
-    return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
 
 
 ScriptArguments = tuple[ERCDataArguments, ERCTaskArguments, ERCRetrievalArguments, SFTConfig, ModelConfig]
@@ -29,11 +24,13 @@ ScriptArguments = tuple[ERCDataArguments, ERCTaskArguments, ERCRetrievalArgument
 DATACLASSES = (ERCDataArguments, ERCTaskArguments, ERCRetrievalArguments, SFTConfig, ModelConfig)
 
 
-def make_parser() -> TrlParser:
-    """The ``TrlParser`` of ``examples/sft.py``, with :data:`PAPER_DEFAULTS`."""
+def make_parser(bf16: bool | None = None) -> TrlParser:
+    """The ``TrlParser`` of ``examples/sft.py``, with :data:`PAPER_DEFAULTS` (``bf16``: its default, else the GPU's
+    bf16 support; TRL would turn it on everywhere, even where the hardware lacks it)."""
     # allow_abbrev=False: a misspelt option must not pass as an abbreviation of another
     parser = TrlParser(DATACLASSES, allow_abbrev=False)  # type: ignore[arg-type]
-    parser.set_defaults(**PAPER_DEFAULTS, bf16=_bf16_available(), ddp_backend=default_ddp_backend())
+    bf16 = bf16_available() if bf16 is None else bf16
+    parser.set_defaults(**PAPER_DEFAULTS, bf16=bf16, ddp_backend=default_ddp_backend())
     return parser
 
 
@@ -52,10 +49,20 @@ def _unknown_error(where: str, keys: list[str], parser: TrlParser) -> UnknownArg
 
 
 def parse_args(argv: Sequence[str] | None = None) -> ScriptArguments:
-    """Parse ``--config recipe.yaml`` and the command line; unknown keys raise :class:`UnknownArgumentError`."""
+    """Parse ``--config recipe.yaml`` and the command line; unknown keys raise :class:`UnknownArgumentError`.
+
+    With ``use_cpu`` on a CPU with bf16 units, bf16 defaults to on (transformers allows CPU bf16 only with
+    ``use_cpu``, so the default is known once that is parsed: then the arguments are parsed again with it).
+    """
     args = list(sys.argv[1:] if argv is None else argv)
+    parsed = _parse(args, make_parser())
+    if parsed[3].use_cpu and not parsed[3].bf16 and cpu_supports_bf16():
+        parsed = _parse(args, make_parser(bf16=True))  # a bf16: false of the recipe or command line still wins
+    return parsed
+
+
+def _parse(args: list[str], parser: TrlParser) -> ScriptArguments:
     recipe = args[args.index("--config") + 1] if "--config" in args[:-1] else None
-    parser = make_parser()
     *parsed, from_recipe, from_command_line = parser.parse_args_and_config(
         args, return_remaining_strings=True, separate_remaining_strings=True
     )

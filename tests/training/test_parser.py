@@ -36,3 +36,14 @@ def test_command_line_overrides_recipe() -> None:
     recipe = str(RECIPES / "meld" / "smollm2_cpu_smoke.yaml")
     _, tasks, _, training, _ = parse_args(["--config", recipe, "--max_steps", "3", "--impact_alpha", "1"])
     assert (training.max_steps, tasks.impact_alpha) == (3, 1.0)
+
+
+def test_bf16_defaults_on_with_use_cpu_where_the_cpu_has_bf16_units(monkeypatch: pytest.MonkeyPatch) -> None:
+    from instructerc_hf.training import parser as parser_module
+
+    recipe = str(RECIPES / "meld" / "smollm2_cpu_smoke.yaml")  # use_cpu: true, bf16 not set
+    monkeypatch.setattr(parser_module, "cpu_supports_bf16", lambda: True)
+    assert parse_args(["--config", recipe])[3].bf16 is True
+    assert parse_args(["--config", recipe, "--bf16", "false"])[3].bf16 is False  # what is asked wins
+    monkeypatch.setattr(parser_module, "cpu_supports_bf16", lambda: False)
+    assert parse_args(["--config", recipe])[3].bf16 is False
