@@ -56,7 +56,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--processes", type=int, default=2, help="processes of the second run (default 2)")
     add_json_option(parser)
     args = parser.parse_args(argv)
-    from instructerc_hf.data.export import BuildArguments, export_dataset
+    from instructerc_hf.data.arguments import BuildArguments
+    from instructerc_hf.data.export import export_dataset
 
     with reporting(args.json), tempfile.TemporaryDirectory(prefix="bench-processes-") as tmp:
         work = Path(tmp)

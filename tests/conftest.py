@@ -101,7 +101,8 @@ def valid_rows(corpus: DialogueCorpus, prompt_config: PromptConfig) -> datasets.
 @pytest.fixture(scope="session")
 def meld_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Real MELD exported as a Hub-ready folder with the ``main`` and ``speaker`` tasks (both label spaces)."""
-    from instructerc_hf.data.export import BuildArguments, export_dataset
+    from instructerc_hf.data.arguments import BuildArguments
+    from instructerc_hf.data.export import export_dataset
 
     out = tmp_path_factory.mktemp("meld_repo")
     export_dataset(BuildArguments(dataset="meld", raw_dir=[str(require(MELD_CSV))], out=str(out),

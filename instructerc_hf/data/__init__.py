@@ -6,7 +6,8 @@ __getattr__, __dir__, __all__ = lazy_exports(
     __name__,
     {
         ".builder": ["InstructERCBuilder", "InstructERCConfig", "config_name", "label_strings"],
-        ".export": ["BuildArguments", "build_and_push", "export_dataset", "repo_config_name"],
+        ".arguments": ["BuildArguments"],
+        ".export": ["build_and_push", "export_dataset", "repo_config_name"],
         ".options": ["DataOptions"],
     },
 )

@@ -21,10 +21,10 @@ def test_build_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     first = load_dataset(str(out), "main", split="train")[2]["prompt"]
     assert first.count("\t Speaker_") == 3
     assert cli_main(["build", "--help"]) == 0
-    assert "--raw_dir" in capsys.readouterr().out
-    with pytest.raises(SystemExit):
-        cli_main(["build", "friends", "--raw-dir", ".", "--out", str(out)])
-    capsys.readouterr()
+    printed = capsys.readouterr().out
+    assert "--raw_dir" in printed and "--dataset" not in printed  # the dataset is the positional DATASET
+    assert cli_main(["build", "friends", "--raw-dir", ".", "--out", str(out)]) == 2
+    assert "instructerc-hf build: error: unknown dataset 'friends'" in capsys.readouterr().err
     assert cli_main(["build", "unified", "--raw-dir", str(MELD_CSV), "--out", str(out)]) == 2
     assert capsys.readouterr().err.startswith("instructerc-hf build: error: unified needs --raw_dir NAME=PATH")
 

@@ -11,7 +11,8 @@ from instructerc_hf.cli import main as cli
 
 
 def test_cli_evaluate_writes_metrics_and_confusion_matrix(adapter: Path, tmp_path: Path) -> None:
-    from instructerc_hf.data.export import BuildArguments, export_dataset
+    from instructerc_hf.data.arguments import BuildArguments
+    from instructerc_hf.data.export import export_dataset
 
     data = tmp_path / "data"
     export_dataset(BuildArguments(dataset="meld", raw_dir=[str(require(MELD_CSV).parents[1])], out=str(data),

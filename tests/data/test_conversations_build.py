@@ -11,7 +11,8 @@ import yaml
 from datasets import load_dataset
 from helpers import MELD_CSV, RECIPES, require, write_conversations
 
-from instructerc_hf.data.export import BuildArguments, export_dataset
+from instructerc_hf.data.arguments import BuildArguments
+from instructerc_hf.data.export import export_dataset
 from instructerc_hf.errors import InputError
 from instructerc_hf.readers import DataFormatError
 

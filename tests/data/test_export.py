@@ -10,7 +10,8 @@ import pytest
 from datasets import ClassLabel, load_dataset
 from helpers import DATA, MELD_CSV, require
 
-from instructerc_hf.data.export import BuildArguments, build_and_push
+from instructerc_hf.data.arguments import BuildArguments
+from instructerc_hf.data.export import build_and_push
 
 
 class FakeHub:

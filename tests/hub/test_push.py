@@ -14,7 +14,8 @@ def test_push_dataset_folder_then_load_it(hub: LocalHub, tmp_path: Path, monkeyp
     """The data export's own push path (no api passed: HfApi() follows the configured endpoint, as HF_ENDPOINT sets)."""
     from datasets import load_dataset
 
-    from instructerc_hf.data.export import BuildArguments, build_and_push
+    from instructerc_hf.data.arguments import BuildArguments
+    from instructerc_hf.data.export import build_and_push
 
     monkeypatch.setattr(constants, "ENDPOINT", hub.url)
     out = tmp_path / "meld"

@@ -10,8 +10,9 @@ import pytest
 import torch
 from trl import SFTConfig
 
+from instructerc_hf.data.arguments import BuildArguments
 from instructerc_hf.data.builder import InstructERCBuilder
-from instructerc_hf.data.export import BuildArguments, export_dataset
+from instructerc_hf.data.export import export_dataset
 from instructerc_hf.modeling import load_causal_lm, load_tokenizer
 from instructerc_hf.training.arguments import ERCDataArguments, ERCTaskArguments
 from instructerc_hf.training.data import LOSS_WEIGHT, load_task_splits, prepare_task, stage_dataset, training_indices
