@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from datasets import Dataset, DatasetDict, Value, concatenate_datasets, load_dataset
 from transformers import PreTrainedTokenizerBase
@@ -48,6 +49,16 @@ class TaskSplits:
     train: Dataset
     validation: Dataset
     fit: dict[str, FitReport] = field(default_factory=dict)
+    #: The collator that draws the train rows' demonstrations per batch (``demonstration_injection: collator``).
+    collator: Any = None
+
+
+def stage_collator(parts: Sequence[TaskSplits]) -> Any:
+    """The data collator of a stage: its parts' :class:`DemonstrationCollator`, or ``None`` (TRL's default)."""
+    found = [p.collator for p in parts if p.collator is not None]
+    if len(found) > 1:
+        raise ValueError("a stage can draw demonstrations for one task only")
+    return found[0] if found else None
 
 
 def load_task_splits(data: ERCDataArguments, task: str) -> DatasetDict:

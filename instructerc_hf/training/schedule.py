@@ -42,7 +42,15 @@ from ..registry import STAGE1_DIR, SUMMARY_NAME
 from ..retrieval.domain_base import DomainBase
 from .arguments import ERCDataArguments, ERCRetrievalArguments, ERCTaskArguments, prompt_config
 from .card import card_data, schedule_hyperparameters
-from .data import Demonstrator, TaskSplits, label_eval_set, prepare_task, stage_dataset, with_loss_weight
+from .data import (
+    Demonstrator,
+    TaskSplits,
+    label_eval_set,
+    prepare_task,
+    stage_collator,
+    stage_dataset,
+    with_loss_weight,
+)
 from .label_eval import LABEL_METRICS, LabelEvalSet
 from .launch import check_engine, check_world
 from .model import load_base_model
@@ -141,6 +149,7 @@ def run_stage(
         trainer = InstructERCTrainer(
             model=model,
             args=args,
+            data_collator=stage_collator(parts),  # demonstrations drawn per batch, or None
             train_dataset=stage_dataset(parts, "train", tasks),
             eval_dataset=with_loss_weight(evaluated.validation, 1.0) if evaluated is not None else None,
             processing_class=tokenizer,
