@@ -73,10 +73,11 @@ def test_the_training_worker_runs_as_a_module() -> None:
     import argparse
 
     args = argparse.Namespace(raw_dir="raw", steps=6, warmup=1, batch_size=4, window=12, threads=2, seed=42,
-                              activation_checkpointing=True)
+                              activation_checkpointing=True, precision="float32")
     command = worker_command(args, "plain")
     assert command[:3] == [sys.executable, "-m", "experiments.bench_training"]
     assert command[-3:] == ["--worker", "plain", "--activation-checkpointing"] and "--json" not in command
+    assert command[command.index("--precision") + 1] == "float32"
 
 
 @pytest.mark.parametrize("bench", ["build", "training"])  # the others import torch first
