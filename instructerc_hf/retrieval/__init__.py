@@ -10,6 +10,8 @@
 - :mod:`.inject`: :func:`add_demonstrations`, map-time injection into the ``main`` rows of a dataset, keeping the
   ``demonstration_text``, ``demonstration_label`` and ``demonstration_score`` columns so that evaluation can report
   how often predictions copy the demonstration's label; :func:`demonstrate_splits` does it for a whole DatasetDict.
+- :mod:`.strategies`: :class:`DemonstrationDraws`, the ``top1`` / ``sample_topk`` / ``per_label`` strategies over
+  candidates ranked once, each draw a pure function of ``(seed, draw, row)`` (``docs/demonstrations.md``).
 
 Pairing (the paper's Table 10): at training time ``same_label`` (the demonstration carries the target's label) or
 ``all_labels``; at inference ``all_labels``, or ``same_label`` with labels the caller passes explicitly (the
@@ -21,7 +23,7 @@ from .._lazy import lazy_exports
 __getattr__, __dir__, __all__ = lazy_exports(
     __name__,
     {
-        ".config": ["BALANCES", "PAIRINGS", "RetrievalConfig", "default_encoder"],
+        ".config": ["BALANCES", "INJECTIONS", "PAIRINGS", "STRATEGIES", "RetrievalConfig", "default_encoder"],
         ".domain_base": ["Demonstration", "DomainBase", "Utterance"],
         ".errors": [
             "DomainBaseFormatError", "DomainBaseNotFoundError", "EmptyDomainBaseError", "EncoderLoadError",
@@ -29,6 +31,7 @@ __getattr__, __dir__, __all__ = lazy_exports(
         ],
         ".inject": ["DEMONSTRATION_COLUMNS", "add_demonstrations", "demonstrate_splits", "demonstrated_prompt",
                     "demonstration_labels"],
+        ".strategies": ["CandidateTable", "DemonstrationDraws", "candidate_table"],
         ".retriever": ["DemonstrationRetriever", "domain_base_file", "load_retriever"],
     },
 )

@@ -24,6 +24,12 @@ Balance = Literal["per_label_cap", "none"]
 Mode = Literal["train", "inference"]
 
 
+Injection = Literal["map", "collator"]
+
+
+Strategy = Literal["top1", "sample_topk", "per_label"]
+
+
 PAIRINGS: tuple[str, ...] = ("same_label", "all_labels")
 
 
@@ -31,6 +37,14 @@ BALANCES: tuple[str, ...] = ("per_label_cap", "none")
 
 
 MODES: tuple[str, ...] = ("train", "inference")
+
+
+#: ``map``: demonstrations drawn once, when the dataset is built; ``collator``: drawn anew for every batch.
+INJECTIONS: tuple[str, ...] = ("map", "collator")
+
+
+#: How demonstrations are drawn (:mod:`instructerc_hf.retrieval.strategies`, ``docs/demonstrations.md``).
+STRATEGIES: tuple[str, ...] = ("top1", "sample_topk", "per_label")
 
 
 def default_encoder() -> str:
@@ -62,7 +76,13 @@ class RetrievalConfig:
             ``same_label``, drawn with ``seed``; above 0 the demonstration's label stops being a perfect predictor
             of the target during training (a guard against learning to copy it).
         exclude_same_text: never retrieve an utterance whose text equals the query's (case and spaces folded).
-        seed: seed of the balancing sample and of ``all_labels_fraction``.
+        seed: seed of the balancing sample, of ``all_labels_fraction`` and of the strategies' draws.
+        injection: ``map`` (demonstrations drawn once, into the dataset's prompts) or ``collator`` (training rows get
+            new ones each epoch from :class:`~instructerc_hf.training.DemonstrationCollator`).
+        strategy: ``top1`` (the paper: the ``top_k`` most similar), ``sample_topk`` (``top_k`` drawn at random from
+            the ``candidate_k`` most similar) or ``per_label`` (one demonstration of every label of the base, each
+            drawn from that label's ``candidate_k`` most similar, in random order; no pairing applies, ``top_k`` 1).
+        candidate_k: how many nearest candidates ``sample_topk`` and ``per_label`` (per label) draw from.
         cache_dir: where embeddings are cached; default ``<instructerc_hf cache>/embeddings``.
         batch_size: encoder batch size.
         device: encoder device (``None``: sentence-transformers' choice).
@@ -78,6 +98,9 @@ class RetrievalConfig:
     all_labels_fraction: float = 0.0
     exclude_same_text: bool = True
     seed: int = 0
+    injection: Injection = "map"
+    strategy: Strategy = "top1"
+    candidate_k: int = 8
     cache_dir: str | None = None
     batch_size: int = 64
     device: str | None = None
@@ -93,8 +116,23 @@ class RetrievalConfig:
             raise ValueError(f"max_per_label must be >= 1 and needs balance='per_label_cap', got {self.max_per_label}")
         if not 0.0 <= self.all_labels_fraction <= 1.0:
             raise ValueError(f"all_labels_fraction must be in [0, 1], got {self.all_labels_fraction}")
+        self._check_strategy()
         if self.batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {self.batch_size}")
+
+    def _check_strategy(self) -> None:
+        check_choice("injection", self.injection, INJECTIONS)
+        check_choice("strategy", self.strategy, STRATEGIES)
+        if self.seed < 0:
+            raise ValueError(f"seed must be >= 0, got {self.seed}")
+        if self.candidate_k < 1:
+            raise ValueError(f"candidate_k must be >= 1, got {self.candidate_k}")
+        if self.strategy == "sample_topk" and self.candidate_k < self.top_k:
+            raise ValueError(f"sample_topk draws top_k={self.top_k} of the candidate_k={self.candidate_k} nearest: "
+                             "candidate_k must be >= top_k")
+        if self.strategy == "per_label" and (self.top_k != 1 or self.all_labels_fraction > 0):
+            raise ValueError("per_label shows one demonstration of every label, so no pairing applies: it needs "
+                             f"top_k=1 and all_labels_fraction=0, got {self.top_k} and {self.all_labels_fraction}")
 
     def encoder_name(self) -> str:
         """The encoder to load: ``encoder`` or the packaged default."""

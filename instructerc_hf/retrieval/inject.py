@@ -12,6 +12,7 @@ from ..prompts import PromptConfig, demonstration_text, with_demonstration
 from .config import MODES, Mode, RetrievalConfig, check_choice
 from .domain_base import Demonstration, DialogueKey, DomainBase, columns
 from .retriever import DemonstrationRetriever
+from .strategies import DemonstrationDraws
 
 if TYPE_CHECKING:
     from datasets import Dataset
@@ -37,11 +38,14 @@ def add_demonstrations(
     config: PromptConfig,
     mode: Mode = "train",
     labels: Sequence[str | None] | None = None,
+    draw: int = 0,
 ) -> Dataset:
     """Insert retrieved demonstrations into the ``main`` rows' prompts (other tasks pass through unchanged).
 
-    Adds :data:`DEMONSTRATION_COLUMNS` (the most similar demonstration's text, label and score; ``None`` on rows
-    without one). Deterministic: the only randomness is ``RetrievalConfig.all_labels_fraction``, drawn with its seed.
+    Adds :data:`DEMONSTRATION_COLUMNS` (the first demonstration's text, label and score: under ``top1`` the most
+    similar; ``None`` on rows without one). Deterministic: under ``top1`` the only randomness is
+    ``RetrievalConfig.all_labels_fraction``, drawn with its seed; the other strategies
+    (:mod:`~instructerc_hf.retrieval.strategies`) draw with ``(seed, draw, row among the main rows)``.
 
     Args:
         dataset: task rows (``prompt``, ``task``, ``text``; in ``train`` mode also ``label``, ``dataset``,
@@ -52,6 +56,7 @@ def add_demonstrations(
             reads ``label``.
         labels: per row, the label to pair on with ``inference_pairing="same_label"`` (predicted labels, or gold
             ones for the paper's oracle upper bound); required then, refused otherwise.
+        draw: the draw number of ``sample_topk`` and ``per_label`` (e.g. one per member of an ensemble).
     """
     check_choice("mode", mode, MODES)
     taken = [c for c in DEMONSTRATION_COLUMNS if c in dataset.column_names]
@@ -61,16 +66,24 @@ def add_demonstrations(
     main = [i for i, task in enumerate(tasks) if task == "main"]
     if not main:
         return _with_columns(dataset, columns(dataset, ("prompt",))["prompt"], [], main)
-    if mode == "train":
+    train, top1 = mode == "train", retriever.config.strategy == "top1"
+    if train:
         cols = columns(dataset, ("prompt", "text", "label", "dataset", "dialogue_id"))
         exclude: list[DialogueKey | None] | None = [(cols["dataset"][i], str(cols["dialogue_id"][i])) for i in main]
-        required = _train_labels([cols["label"][i] for i in main], retriever.config)
+        gold = [cols["label"][i] for i in main]
+        pairing = _train_labels(gold, retriever.config) if top1 else (
+            gold if retriever.config.train_pairing == "same_label" else None)
     else:
         cols = columns(dataset, ("prompt", "text"))
         exclude = None
-        required = _inference_labels(labels, main, len(dataset), retriever.config)
+        pairing = _inference_labels(labels, main, len(dataset), retriever.config)
     queries = [cols["text"][i] for i in main]
-    found = retriever.retrieve(queries, exclude, required, embeddings=retriever.embed(queries))
+    embeddings = retriever.embed(queries)
+    if top1:
+        found = retriever.retrieve(queries, exclude, pairing, embeddings=embeddings)
+    else:  # the pairing fraction is drawn per draw
+        draws = DemonstrationDraws.fit(retriever, queries, exclude, pairing, release=train, embeddings=embeddings)
+        found = [draws.demonstrations(row, draw) for row in range(len(queries))]
     prompts = list(cols["prompt"])
     for i, demos in zip(main, found, strict=True):
         prompts[i] = demonstrated_prompt(prompts[i], demos, config)
@@ -78,9 +91,13 @@ def add_demonstrations(
 
 
 def demonstrated_prompt(prompt: str, demonstrations: Sequence[Demonstration], config: PromptConfig) -> str:
-    """``prompt`` with ``demonstrations`` worded and placed by ``config`` (most similar first)."""
-    worded = "".join(demonstration_text(d.text, d.label, config) for d in demonstrations)
-    return with_demonstration(prompt, worded, config)
+    """``prompt`` with ``demonstrations`` worded and placed by ``config``, in their order."""
+    return with_demonstration(prompt, worded(demonstrations, config), config)
+
+
+def worded(demonstrations: Sequence[Demonstration], config: PromptConfig) -> str:
+    """``demonstrations`` in ``config``'s wording, concatenated in their order."""
+    return "".join(demonstration_text(d.text, d.label, config) for d in demonstrations)
 
 
 def _train_labels(gold: list[str], config: RetrievalConfig) -> list[str | None] | None:

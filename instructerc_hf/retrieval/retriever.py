@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -115,6 +115,16 @@ class DemonstrationRetriever:
         )
         return self
 
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """The base's labels, sorted; :attr:`base_label_ids` indexes them."""
+        return tuple(self._label_index)
+
+    @property
+    def base_label_ids(self) -> np.ndarray:
+        """Per base utterance, the index of its label in :attr:`labels`."""
+        return self._base_labels
+
     def retrieve(
         self,
         queries: Sequence[str],
@@ -134,13 +144,30 @@ class DemonstrationRetriever:
             LabelNotInBaseError: a required label has no utterance in the base.
             NoDemonstrationError: a query has no admissible candidate left.
         """
+        results: list[list[Demonstration]] = []
+        for start, scores in self.scored(queries, exclude_dialogues, required_labels, embeddings):
+            results += self._top(scores, queries[start : start + len(scores)], required_labels, start)
+        return results
+
+    def scored(
+        self,
+        queries: Sequence[str],
+        exclude_dialogues: Sequence[DialogueKey | None] | None = None,
+        required_labels: Sequence[str | None] | None = None,
+        embeddings: np.ndarray | None = None,
+    ) -> Iterator[tuple[int, np.ndarray]]:
+        """Cosine scores of the queries against the base, in chunks ``(first query, (chunk, base) scores)``.
+
+        Inadmissible pairs (own dialogue, same text, another label than the required one) score ``-inf``. The
+        arguments are those of :meth:`retrieve`, which ranks these scores.
+        """
         n = len(queries)
         if n == 0:
-            return []
+            return
         for name, values in (("exclude_dialogues", exclude_dialogues), ("required_labels", required_labels)):
             if values is not None and len(values) != n:
                 raise ValueError(f"{name} has {len(values)} entries for {n} queries")
-        query_labels = self._label_ids(required_labels, n)
+        query_labels = self.label_ids(required_labels, n)
         query_dialogues = np.array(
             [self._dialogue_index.get(k, -1) if k else -1 for k in exclude_dialogues or [None] * n]
         )
@@ -150,7 +177,6 @@ class DemonstrationRetriever:
         vectors = self.embed(queries, cache=False) if embeddings is None else embeddings
         if vectors.shape != (n, self._embeddings.shape[1]):
             raise ValueError(f"embeddings have shape {vectors.shape}, expected {(n, self._embeddings.shape[1])}")
-        results: list[list[Demonstration]] = []
         starts = range(0, n, _SEARCH_CHUNK)
         for start in tqdm(
             starts, desc="retrieving demonstrations", disable=not self.config.progress or n <= _SEARCH_CHUNK
@@ -158,10 +184,9 @@ class DemonstrationRetriever:
             end = min(start + _SEARCH_CHUNK, n)
             scores = vectors[start:end] @ self._embeddings.T
             self._mask(scores, query_labels[start:end], query_dialogues[start:end], query_texts[start:end])
-            results += self._top(scores, queries[start:end], required_labels, start)
-        return results
+            yield start, scores
 
-    def _label_ids(self, required: Sequence[str | None] | None, n: int) -> np.ndarray:
+    def label_ids(self, required: Sequence[str | None] | None, n: int) -> np.ndarray:
         """Per query, the index of its required label, or -1."""
         if required is None:
             return np.full(n, -1)

@@ -20,6 +20,10 @@ from ..retrieval.config import RetrievalConfig
 from ..tasks import EMOTION_TASKS, TASKS, check_task, emotion_task, prompt_config_for
 
 RETRIEVAL_PREFIX = "retrieval_"
+#: ``RetrievalConfig`` fields whose argument is named ``demonstration_<...>`` rather than ``retrieval_<field>``.
+DEMONSTRATION_FIELDS: dict[str, str] = {
+    "injection": "demonstration_injection", "strategy": "demonstration_strategy", "candidate_k": "demonstration_k",
+}
 
 
 #: The paper's / official code's recipe (LIN-SHANG/InstructERC ``main_new.py`` and ``train_and_inference_Uni.sh``),
@@ -174,7 +178,9 @@ class ERCTaskArguments:
 
 @dataclass
 class ERCRetrievalArguments:
-    """Retrieved demonstrations (:mod:`instructerc_hf.retrieval`): ``retrieval_<name>`` is ``RetrievalConfig.<name>``.
+    """Retrieved demonstrations (:mod:`instructerc_hf.retrieval`): ``retrieval_<name>`` is ``RetrievalConfig.<name>``;
+    how they are drawn, ``demonstration_injection`` / ``_strategy`` / ``_k``, is its ``injection`` / ``strategy`` /
+    ``candidate_k`` (:data:`DEMONSTRATION_FIELDS`; ``docs/demonstrations.md``).
 
     The fields carry a prefix because the parser shares one namespace (``seed`` and ``device`` would clash).
     """
@@ -188,6 +194,20 @@ class ERCRetrievalArguments:
     demonstration_template: str | None = field(
         default=None, metadata={"help": "Its wording with {text} and {label}; default: PromptConfig's."}
     )
+    demonstration_injection: str = field(
+        default="map",
+        metadata={"help": "map: demonstrations drawn once, into the dataset; collator: training rows get new ones "
+                          "every epoch (DemonstrationCollator)."},
+    )
+    demonstration_strategy: str = field(
+        default="top1",
+        metadata={"help": "top1 (paper: the retrieval_top_k most similar), sample_topk (retrieval_top_k of the "
+                          "demonstration_k most similar, at random) or per_label (one of every label, each from its "
+                          "demonstration_k most similar, in random order)."},
+    )
+    demonstration_k: int = field(
+        default=8, metadata={"help": "Nearest candidates sample_topk and per_label (per label) draw from."}
+    )
     retrieval_encoder: str | None = field(
         default=None, metadata={"help": "sentence-transformers id or folder; default: the packaged MiniLM."}
     )
@@ -197,10 +217,14 @@ class ERCRetrievalArguments:
     retrieval_balance: str = field(default="per_label_cap", metadata={"help": "per_label_cap or none."})
     retrieval_max_per_label: int | None = field(default=None, metadata={"help": "Cap per label of the domain base."})
     retrieval_all_labels_fraction: float = field(
-        default=0.0, metadata={"help": "Share of training rows paired with all labels under same_label pairing."}
+        default=0.0,
+        metadata={"help": "Share of training rows paired with all labels under same_label pairing (with injection "
+                          "collator drawn anew every epoch; 1 - this is the same-label fraction)."},
     )
     retrieval_exclude_same_text: bool = field(default=True, metadata={"help": "Never retrieve the same text."})
-    retrieval_seed: int = field(default=0, metadata={"help": "Seed of balancing and all_labels_fraction."})
+    retrieval_seed: int = field(
+        default=0, metadata={"help": "Seed of balancing, all_labels_fraction and the demonstration draws."}
+    )
     retrieval_cache_dir: str | None = field(default=None, metadata={"help": "Embedding cache folder."})
     retrieval_batch_size: int = field(default=64, metadata={"help": "Encoder batch size."})
     retrieval_device: str | None = field(default=None, metadata={"help": "Encoder device."})
@@ -213,7 +237,7 @@ class ERCRetrievalArguments:
 
     def retrieval_config(self) -> RetrievalConfig:
         """The ``RetrievalConfig`` these arguments describe."""
-        return RetrievalConfig(**{f.name: getattr(self, RETRIEVAL_PREFIX + f.name) for f in fields(RetrievalConfig)})
+        return RetrievalConfig(**{f.name: getattr(self, argument_name(f.name)) for f in fields(RetrievalConfig)})
 
     def prompt_kwargs(self) -> dict[str, Any]:
         """``PromptConfig`` keyword arguments for the demonstration wording and placement."""
@@ -221,6 +245,11 @@ class ERCRetrievalArguments:
         if self.demonstration_template is not None:
             kwargs["demonstration_template"] = self.demonstration_template
         return kwargs
+
+
+def argument_name(field_name: str) -> str:
+    """The ``ERCRetrievalArguments`` field of a ``RetrievalConfig`` field."""
+    return DEMONSTRATION_FIELDS.get(field_name, RETRIEVAL_PREFIX + field_name)
 
 
 def prompt_config(data: ERCDataArguments, retrieval: ERCRetrievalArguments) -> PromptConfig:
