@@ -4,6 +4,8 @@
     accelerate launch --config_file recipes/accelerate_configs/multi_gpu_ddp.yaml examples/sft.py \
         --config recipes/unified/ratio_mix.yaml --fraction 1/8
     python examples/sft.py --config recipes/meld/smollm2_cpu_smoke.yaml     # CPU, a few minutes
+    python examples/sft.py --config recipes/meld/smollm2_cpu_smoke.yaml --max_length 512 --use_demonstrations true \
+        --demonstration_injection collator --demonstration_strategy per_label  # demonstrations drawn every epoch
 
 Arguments: the fields of ``ERCDataArguments``, ``ERCTaskArguments`` and ``ERCRetrievalArguments``
 (``instructerc_hf.training.arguments``) and of TRL's ``SFTConfig`` and ``ModelConfig``, as recipe keys or ``--name value``

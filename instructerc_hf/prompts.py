@@ -127,6 +127,23 @@ def with_demonstration(prompt: str, demonstration: str, config: PromptConfig) ->
     return prompt[:cut] + demonstration.strip() + " " + prompt[cut:]
 
 
+def without_demonstration(prompt: str, demonstration: str, config: PromptConfig) -> str:
+    """The prompt that :func:`with_demonstration` turned into ``prompt`` with ``demonstration`` (its exact inverse).
+
+    Raises:
+        ValueError: ``prompt`` does not hold ``demonstration`` where ``config`` places it.
+    """
+    cut = len(INSTRUCTION) if config.demonstration_position == "before_history" else len(ROLE_SENTENCE)
+    inserted = demonstration.strip() + " "
+    candidates = [prompt[: len(prompt) - len(demonstration)]] if prompt.endswith(demonstration) else []
+    if prompt[cut:].startswith(inserted):
+        candidates.append(prompt[:cut] + prompt[cut + len(inserted) :])
+    for candidate in candidates:
+        if with_demonstration(candidate, demonstration, config) == prompt:
+            return candidate
+    raise ValueError(f"the prompt does not hold the demonstration {demonstration!r} at {config.demonstration_position}")
+
+
 def main_prompt(turns: Sequence[Turn], index: int, config: PromptConfig) -> str:
     """The emotion-recognition prompt for ``turns[index]``; never shows a later turn."""
     block = history(history_window(turns, index, config.window))

@@ -14,9 +14,9 @@ drop), is an error naming the row.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from datasets import Dataset, DatasetDict, Value, concatenate_datasets, load_dataset
 from transformers import PreTrainedTokenizerBase
@@ -31,14 +31,15 @@ from .arguments import ERCDataArguments, ERCRetrievalArguments, ERCTaskArguments
 from .fitting import FitReport, fit_prompts, split_turns
 from .label_eval import LabelEvalSet
 
+if TYPE_CHECKING:
+    from .demonstration_collator import CollatorRows, DemonstrationCollator
+
 #: The column of per-example loss weights (``impact_alpha`` on impact rows).
 LOSS_WEIGHT = "loss_weight"
+#: The column of a main-task training row's index among the rows whose demonstrations a collator draws (-1: none).
+DEMONSTRATION_ROW = "demonstration_row"
 #: Columns of the datasets given to the trainer.
 TRAINER_COLUMNS: tuple[str, ...] = ("prompt", "completion", "task", LOSS_WEIGHT)
-
-
-#: ``demonstrate(domain base rows, train, validation) -> (train, validation)`` with demonstrations in main prompts.
-Demonstrate = Callable[[Dataset, Dataset, Dataset], tuple[Dataset, Dataset]]
 
 
 @dataclass
@@ -50,10 +51,10 @@ class TaskSplits:
     validation: Dataset
     fit: dict[str, FitReport] = field(default_factory=dict)
     #: The collator that draws the train rows' demonstrations per batch (``demonstration_injection: collator``).
-    collator: Any = None
+    collator: DemonstrationCollator | None = None
 
 
-def stage_collator(parts: Sequence[TaskSplits]) -> Any:
+def stage_collator(parts: Sequence[TaskSplits]) -> DemonstrationCollator | None:
     """The data collator of a stage: its parts' :class:`DemonstrationCollator`, or ``None`` (TRL's default)."""
     found = [p.collator for p in parts if p.collator is not None]
     if len(found) > 1:
@@ -105,20 +106,22 @@ def prepare_task(
     task: str,
     tokenizer: PreTrainedTokenizerBase,
     max_length: int | None,
-    demonstrate: Demonstrate | None = None,
+    demonstrate: Demonstrator | None = None,
 ) -> TaskSplits:
     """Load, sample, demonstrate (main task only) and fit one task's train and validation rows."""
     splits = load_task_splits(data, task)
     sampled = splits["train"].select(training_indices(splits["train"], data))
     train = _first(sampled, data.max_train_samples)
     validation = _first(splits["validation"], data.max_eval_samples)
-    if demonstrate is not None and task == "main":
-        train, validation = demonstrate(sampled, train, validation)
+    demonstrate = demonstrate if task == "main" else None
+    if demonstrate is not None:
+        train, validation = demonstrate(sampled, train, validation, tokenizer)
     train, train_fit = fit_prompts(train, tokenizer, max_length, split_turns(splits["train"], task), data.window)
     validation, validation_fit = fit_prompts(
         validation, tokenizer, max_length, split_turns(splits["validation"], task), data.window
     )
-    return TaskSplits(task, train, validation, {"train": train_fit, "validation": validation_fit})
+    part = TaskSplits(task, train, validation, {"train": train_fit, "validation": validation_fit})
+    return demonstrate.finish(part, max_length) if demonstrate is not None else part
 
 
 class Demonstrator:
@@ -127,33 +130,63 @@ class Demonstrator:
     Called as ``demonstrate(domain base rows, train, validation)``. The domain base is the sampled training split (mix
     and fraction, before ``max_train_samples``): a low-resource run retrieves from its own data only. After a call,
     :attr:`base` is the fitted :class:`~instructerc_hf.retrieval.DomainBase`, saved beside the adapter for inference.
+
+    With ``injection="collator"`` the train rows get no fixed demonstration: the call (which then needs the
+    tokenizer) ranks their candidates and lets fitting see their longest draw; :meth:`finish`, after fitting, gives
+    the part its :class:`~instructerc_hf.training.DemonstrationCollator`. Validation rows get one draw either way.
     """
 
     def __init__(self, retrieval: ERCRetrievalArguments, prompt_config: PromptConfig) -> None:
         self.config = retrieval.retrieval_config()
         self.prompt_config = prompt_config
         self.base: DomainBase | None = None
+        self.rows: CollatorRows | None = None
 
-    def __call__(self, base: Dataset, train: Dataset, validation: Dataset) -> tuple[Dataset, Dataset]:
+    def __call__(
+        self, base: Dataset, train: Dataset, validation: Dataset, tokenizer: PreTrainedTokenizerBase | None = None
+    ) -> tuple[Dataset, Dataset]:
         from ..retrieval.domain_base import DomainBase
-        from ..retrieval.inject import demonstrate_splits
+        from ..retrieval.inject import add_demonstrations, demonstrate_splits
+        from ..retrieval.retriever import DemonstrationRetriever
+        from .demonstration_collator import CollatorRows
 
         self.base = DomainBase.from_rows(base, self.config)
-        out = demonstrate_splits({"train": train, "validation": validation}, self.prompt_config, self.config,
-                                 base=self.base)
-        return out["train"], out["validation"]
+        if self.config.injection == "map":
+            out = demonstrate_splits({"train": train, "validation": validation}, self.prompt_config, self.config,
+                                     base=self.base)
+            return out["train"], out["validation"]
+        if tokenizer is None:
+            raise ValueError("demonstration_injection collator needs the tokenizer: demonstrate(..., tokenizer)")
+        retriever = DemonstrationRetriever(self.config).fit(self.base)
+        self.rows = CollatorRows(retriever, self.prompt_config, tokenizer)
+        return self.rows.prepare(train), add_demonstrations(validation, retriever, self.prompt_config, "inference")
+
+    def finish(self, part: TaskSplits, max_length: int | None) -> TaskSplits:
+        """The fitted main-task part, with its collator under collator injection (unchanged under map)."""
+        if self.rows is None:
+            return part
+        part.train = self.rows.finish(part.train)
+        part.collator = self.rows.collator(max_length)
+        return part
 
 
-def with_loss_weight(dataset: Dataset, weight: float) -> Dataset:
-    """``dataset`` reduced to :data:`TRAINER_COLUMNS`, every row weighing ``weight``."""
+def with_loss_weight(dataset: Dataset, weight: float, demonstration_rows: bool = False) -> Dataset:
+    """``dataset`` reduced to :data:`TRAINER_COLUMNS` (and :data:`DEMONSTRATION_ROW` when it has it, or -1 on every
+    row with ``demonstration_rows``), every row weighing ``weight``."""
     columns = [c for c in TRAINER_COLUMNS if c != LOSS_WEIGHT]
-    out = dataset.select_columns(columns)
+    has_rows = DEMONSTRATION_ROW in dataset.column_names
+    out = dataset.select_columns(columns + ([DEMONSTRATION_ROW] if has_rows else []))
+    if demonstration_rows and not has_rows:
+        out = out.add_column(DEMONSTRATION_ROW, [-1] * len(out), feature=Value("int64"))
     return out.add_column(LOSS_WEIGHT, [float(weight)] * len(out), feature=Value("float32"))
 
 
 def stage_dataset(parts: Sequence[TaskSplits], split: str, tasks: ERCTaskArguments) -> Dataset:
     """The rows of every task of a stage for ``split``, each weighted by ``tasks.task_weight`` (impact: alpha)."""
-    return concatenate_datasets([with_loss_weight(getattr(p, split), tasks.task_weight(p.task)) for p in parts])
+    rows = any(DEMONSTRATION_ROW in getattr(p, split).column_names for p in parts)
+    return concatenate_datasets(
+        [with_loss_weight(getattr(p, split), tasks.task_weight(p.task), rows) for p in parts]
+    )
 
 
 def label_eval_set(part: TaskSplits, prompt_config: PromptConfig, pack_tokens: int) -> LabelEvalSet:

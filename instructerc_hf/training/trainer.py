@@ -23,12 +23,17 @@ prompt (:func:`instructerc_hf.inference.score_labels`) and adds ``eval_weighted_
 ``eval_macro_f1`` to the metrics before they are logged, so ``metric_for_best_model="weighted_f1"`` and early stopping
 can use them. Every process scores the whole set (identical forward passes, which sharded DeepSpeed ZeRO-3 and FSDP
 models need), so the metrics are the same on all ranks.
+A collator with ``input_columns`` and ``epoch_callback`` (:class:`~instructerc_hf.training.DemonstrationCollator`)
+tokenizes itself: the trainer then skips TRL's dataset preparation (``skip_prepare_dataset``), keeps those columns
+through ``remove_unused_columns`` and registers the collator's epoch callback.
 Packing and padding-free batches are not supported with weights (packing drops every column but ``input_ids`` and
 ``labels``; padding-free flattens the batch into one row).
 """
 
 from __future__ import annotations
 
+import copy
+import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, cast
@@ -89,6 +94,19 @@ def weighted_token_loss(
     return per_token.sum() / torch.as_tensor(num_tokens, device=per_token.device).clamp(min=1)
 
 
+def skipping_preparation(args: SFTConfig | TrainingArguments | None) -> SFTConfig:
+    """A copy of ``args`` with ``dataset_kwargs.skip_prepare_dataset`` on: a collator that tokenizes gets raw rows."""
+    if args is None:
+        args = SFTConfig()
+    if not isinstance(args, SFTConfig):
+        raise TypeError("a collator that tokenizes (DemonstrationCollator) needs SFTConfig arguments")
+    args = copy.copy(args)
+    given = args.dataset_kwargs
+    given = json.loads(given) if isinstance(given, str) else given  # the command line passes JSON
+    args.dataset_kwargs = {**(given or {}), "skip_prepare_dataset": True}
+    return args
+
+
 def _has_loss_weight(datasets: Iterable[Dataset | IterableDataset | None]) -> bool:
     return any(d is not None and LOSS_WEIGHT in get_dataset_column_names(d) for d in datasets)
 
@@ -111,7 +129,12 @@ class InstructERCTrainer(SFTTrainer):
         label_eval: LabelEvalSet | None = None,
         **kwargs: Any,
     ) -> None:
+        self._collator_columns: tuple[str, ...] = tuple(getattr(data_collator, "input_columns", ()))
+        if self._collator_columns:
+            args = skipping_preparation(args)
         super().__init__(model, args, data_collator, train_dataset, eval_dataset, **kwargs)
+        if self._collator_columns:
+            self.add_callback(data_collator.epoch_callback())  # type: ignore[union-attr]
         self.label_eval = label_eval
         self._score_labels_now = False
         # The raw datasets: preparation with packing drops the weight column
@@ -142,8 +165,9 @@ class InstructERCTrainer(SFTTrainer):
     def _set_signature_columns_if_needed(self) -> None:
         super()._set_signature_columns_if_needed()
         columns: list[str] = list(self._signature_columns or [])
-        if LOSS_WEIGHT not in columns:
-            self._signature_columns = [*columns, LOSS_WEIGHT]  # type: ignore[assignment]
+        missing = [c for c in (LOSS_WEIGHT, *self._collator_columns) if c not in columns]
+        if missing:
+            self._signature_columns = [*columns, *missing]  # type: ignore[assignment]
 
     def compute_loss(
         self,
