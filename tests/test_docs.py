@@ -53,6 +53,7 @@ NOT_RUN: dict[tuple[str, str], str] = {
 SLOW: dict[tuple[str, str], str] = {
     ("README.md", "--official --out hub/meld-official"): "three builds, ~25 s",
     ("README.md", "python examples/sft.py --config"): "CPU training of the whole schedule and an evaluation, minutes",
+    ("docs/demonstrations.md", "--demonstration_injection collator"): "a CPU training with demonstrations, ~1 min",
     ("docs/distributed.md", "# DDP and FSDP2"): "three 2-process trainings on CPU (DDP, FSDP2, ZeRO-3), many minutes",
     ("docs/experiments.md", "--results-dir /tmp/erc-smoke/results --work-dir"): "the harness smoke run, ~9 min",
 }
