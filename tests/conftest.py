@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from helpers import (  # noqa: F401 - the paths stay importable from conftest for older tests
@@ -119,23 +119,35 @@ def adapter(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_tiny_adapter(tmp_path_factory.mktemp("pipeline") / "adapter")
 
 
-@pytest.fixture(scope="module")
-def retrieval_adapter(tmp_path_factory: pytest.TempPathFactory, quiet_single_thread: None) -> Path:
-    """A tiny adapter trained (as it were) with demonstrations: its retrieval config, own wording and domain base."""
+def demonstration_adapter(folder: Path, **retrieval: Any) -> Path:
+    """A tiny adapter trained (as it were) with demonstrations: its retrieval config (``retrieval`` overrides
+    ``RetrievalConfig`` fields), own wording and domain base (:data:`DOMAIN_BASE`)."""
     import dataclasses
 
     from instructerc_hf.retrieval.config import RetrievalConfig
     from instructerc_hf.retrieval.domain_base import DomainBase, Utterance
     from instructerc_hf.tasks import prompt_config_for
 
-    folder = tmp_path_factory.mktemp("retrieval") / "adapter"
-    retrieval = RetrievalConfig(balance="none", progress=False, cache_dir=str(folder.parent / "embeddings"))
+    config = RetrievalConfig(balance="none", progress=False, cache_dir=str(folder.parent / "embeddings"), **retrieval)
     prompt = dataclasses.replace(prompt_config_for(["meld"], "original"), demonstration_position="before_history",
                                  demonstration_template=' Example: "{text}" is {label}.')
-    build_tiny_adapter(folder, prompt=prompt, retrieval=retrieval.to_dict())
+    build_tiny_adapter(folder, prompt=prompt, retrieval=config.to_dict())
     base = [Utterance(text, label, "meld", str(i), 0) for i, (text, label) in enumerate(DOMAIN_BASE)]
-    DomainBase.from_utterances(base, retrieval).save(folder)
+    DomainBase.from_utterances(base, config).save(folder)
     return folder
+
+
+@pytest.fixture(scope="module")
+def retrieval_adapter(tmp_path_factory: pytest.TempPathFactory, quiet_single_thread: None) -> Path:
+    """A tiny adapter trained with the paper's top-1 demonstrations (:func:`demonstration_adapter`)."""
+    return demonstration_adapter(tmp_path_factory.mktemp("retrieval") / "adapter")
+
+
+@pytest.fixture(scope="module")
+def per_label_adapter(tmp_path_factory: pytest.TempPathFactory, quiet_single_thread: None) -> Path:
+    """A tiny adapter trained with ``per_label`` demonstrations, scored with an ensemble of 3 draws."""
+    return demonstration_adapter(tmp_path_factory.mktemp("per_label") / "adapter", strategy="per_label",
+                                 candidate_k=2, inference_draws=3)
 
 
 @pytest.fixture

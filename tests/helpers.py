@@ -70,15 +70,17 @@ def build_tiny_adapter(folder: Path, base_dir: Path | None = None, **config: Any
 
     from instructerc_hf.configuration import ERCModelConfig
     from instructerc_hf.modeling import load_causal_lm, load_tokenizer
+    from instructerc_hf.quiet import peft_wrapping
     from instructerc_hf.tasks import prompt_config_for
     from instructerc_hf.testing import build_tiny_llama
 
     base = build_tiny_llama(base_dir or folder.parent / f"{folder.name}-base")
-    model = get_peft_model(
-        load_causal_lm(base),
-        LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj", "k_proj", "v_proj"], task_type="CAUSAL_LM",
-                   init_lora_weights=False),
-    )
+    with peft_wrapping():
+        model = get_peft_model(
+            load_causal_lm(base),
+            LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj", "k_proj", "v_proj"], task_type="CAUSAL_LM",
+                       init_lora_weights=False),
+        )
     model.save_pretrained(folder)
     load_tokenizer(base).save_pretrained(folder)
     fields: dict[str, Any] = {"base_model": base, "datasets": ["meld"], "label_space": "original",
@@ -181,4 +183,16 @@ def write_conversations(folder: Path, suffix: str, train: list[dict] | None = No
             data.to_csv(str(path), index=False)
         else:
             data.to_parquet(str(path))
+    return folder
+
+
+def built_folder(folder: Path, rows: dict[str, list[Any]]) -> Path:
+    """A folder laid out as ``instructerc-hf build`` writes it, holding ``rows`` as the ``main`` test split."""
+    from datasets import Dataset
+
+    (folder / "main").mkdir(parents=True)
+    (folder / "README.md").write_text(
+        "---\nconfigs:\n- config_name: main\n  data_files:\n  - split: test\n    path: main/test-*.parquet\n---\n"
+    )
+    Dataset.from_dict(rows).to_parquet(str(folder / "main" / "test-00000-of-00001.parquet"))
     return folder

@@ -70,7 +70,7 @@ def predict_conversations(args: PredictArguments, conversations: Sequence[Any]) 
         for index in mine:
             outputs = erc(conversations[index], mode=args.mode, append_eos=not args.no_eos,
                           pack_tokens=args.pack_tokens, generation_batch_size=args.batch_size,
-                          max_new_tokens=args.max_new_tokens)
+                          max_new_tokens=args.max_new_tokens, demonstration_draws=args.demonstration_draws)
             labelled += [{"speaker": t.speaker, "text": t.text, **o}
                          for t, o in zip(turns[index], outputs, strict=True)]
         return labelled

@@ -1,5 +1,5 @@
 """Inference with a trained InstructERC adapter: label scoring (:mod:`.scoring`), greedy generation
-(:mod:`.generation`), loading (:mod:`.adapter`) and the evaluation behind ``instructerc-hf evaluate``
+(:mod:`.generation`), an ensemble over demonstration draws (:mod:`.ensemble`), loading (:mod:`.adapter`) and the evaluation behind ``instructerc-hf evaluate``
 (:mod:`.evaluation`)."""
 
 from .._lazy import lazy_exports
@@ -10,10 +10,12 @@ __getattr__, __dir__, __all__ = lazy_exports(
         ".adapter": ["load_adapter"],
         ".arguments": ["EvaluateArguments", "InferenceArguments", "PredictArguments"],
         ".defaults": ["DEFAULT_MAX_NEW_TOKENS", "DEFAULT_PACK_TOKENS", "DTYPES", "MODES"],
+        ".ensemble": ["score_draws"],
         ".evaluation": ["evaluate_adapter", "load_split"],
         ".generation": ["generate_labels", "generate_texts"],
-        ".modes": ["predict"],
+        ".modes": ["predict", "predict_draws"],
         ".prediction": ["Prediction"],
-        ".scoring": ["candidate_sequences", "label_log_likelihoods", "pack_candidates", "score_labels"],
+        ".scoring": ["candidate_sequences", "label_log_likelihoods", "pack_candidates", "predictions_from_scores",
+                     "score_labels"],
     },
 )

@@ -20,6 +20,12 @@ class InferenceArguments:
     no_eos: bool = field(default=False, metadata={"help": "Label scoring: score the label without the EOS token."})
     batch_size: int = field(default=8, metadata={"help": "Generation: batch size."})
     max_new_tokens: int = field(default=DEFAULT_MAX_NEW_TOKENS, metadata={"help": "Generation: new tokens."})
+    demonstration_draws: int | None = field(
+        default=None,
+        metadata={"help": "Adapters with demonstrations drawn by sample_topk or per_label: score each utterance under "
+                  "N draws and average the label log-likelihoods (label scoring). Default: the adapter's saved "
+                  "inference_draws (1)."},
+    )
     dtype: str = field(
         default="float32",
         metadata={"help": f"Weights dtype, one of {list(DTYPES)}. bfloat16 halves memory and is faster on GPUs and on "
@@ -31,6 +37,10 @@ class InferenceArguments:
             raise InputError(f"--mode must be one of {list(MODES)}, got {self.mode!r}")
         if self.dtype not in DTYPES:
             raise InputError(f"--dtype must be one of {list(DTYPES)}, got {self.dtype!r}")
+        if self.demonstration_draws is not None and self.demonstration_draws < 1:
+            raise InputError(f"--demonstration_draws must be >= 1, got {self.demonstration_draws}")
+        if (self.demonstration_draws or 1) > 1 and self.mode != "score":
+            raise InputError("--demonstration_draws averages label log-likelihoods: it needs --mode score")
 
     def options(self) -> dict[str, Any]:
         """Keyword arguments of :func:`instructerc_hf.inference.predict` for :attr:`mode`."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -14,7 +15,7 @@ from ..raw_files import check_built_dataset
 from ..registry import CONFUSION_FILE, METRICS_FILE, PREDICTIONS_FILE
 from .adapter import load_adapter
 from .arguments import EvaluateArguments
-from .modes import predict
+from .modes import predict_draws
 from .prediction import Prediction
 from .sharding import is_main_process, predict_sharded, process_device
 
@@ -56,27 +57,30 @@ def evaluate_adapter(args: EvaluateArguments) -> dict[str, Any]:
     if args.limit is not None:
         data = data.select(range(min(args.limit, total)))
     model, tokenizer, erc = load_adapter(args.model, base_model=args.base_model, dtype=args.dtype, device=process_device())
-    data = with_adapter_demonstrations(data, args.model, erc)
+    members = adapter_demonstrations(data, args.model, erc, args.demonstration_draws)
+    data = members[0]
     gold = label_strings(data)
     start = time.perf_counter()
     mode = args.mode  # checked in __post_init__
-    prompts = data["prompt"]
+    prompts = [member["prompt"] for member in members]
     keys = list(zip(data["dataset"], data["dialogue_id"], strict=True)) if "dialogue_id" in data.column_names \
         else list(range(len(data)))
     predictions = predict_sharded(  # one process, or whole conversations per process under accelerate launch
-        lambda rows: predict(model, tokenizer, [prompts[i] for i in rows], erc.labels, mode,  # type: ignore[arg-type]
-                             **args.options()),
+        lambda rows: predict_draws(model, tokenizer, [[p[i] for i in rows] for p in prompts],  # type: ignore[arg-type]
+                                   erc.labels, mode, **args.options()),  # type: ignore[arg-type]
         keys,
     )
     seconds = time.perf_counter() - start
-    demonstrations = demonstration_labels(data)  # None when rows of other tasks have none
     metrics = compute_erc_metrics(
         [p.label for p in predictions], gold, erc.labels,
-        fallback_count=sum(not p.exact for p in predictions), demonstration_labels=demonstrations,
+        fallback_count=sum(not p.exact for p in predictions), demonstration_labels=demonstration_labels(data),
     )
+    if len(members) > 1:
+        metrics.update(draw_metrics(members, predictions, gold, erc.labels))
     metrics.update({
         "model": args.model, "dataset": args.dataset, "config": args.config, "split": args.split,
-        "split_size": total, "mode": args.mode, "options": args.options(), "seconds": seconds, "utterances_per_second": len(data) / seconds,
+        "split_size": total, "mode": args.mode, "options": args.options(), "demonstration_draws": len(members),
+        "seconds": seconds, "utterances_per_second": len(data) / seconds,
     })
     if not is_main_process():
         return metrics
@@ -89,19 +93,49 @@ def evaluate_adapter(args: EvaluateArguments) -> dict[str, Any]:
     return metrics
 
 
-def with_adapter_demonstrations(data: Dataset, model_dir: str, config: ERCModelConfig) -> Dataset:
-    """``data`` with the demonstrations the adapter was trained with, retrieved from its saved domain base.
+def adapter_demonstrations(data: Dataset, model_dir: str, config: ERCModelConfig, draws: int | None = None
+                           ) -> list[Dataset]:
+    """``data`` with the demonstrations the adapter was trained with, retrieved from its saved domain base: one
+    dataset per draw of an ensemble (``draws``; default the adapter's ``inference_draws``), else one.
 
     Rows that already carry demonstrations, and adapters trained without them, are left as they are; see
     :func:`instructerc_hf.pipeline.model.saved_retriever` for an adapter without a saved base.
+
+    Raises:
+        InputError: ``draws`` > 1 without demonstrations to draw, or under the ``top1`` strategy.
     """
     from ..pipeline.model import saved_retriever
-    from ..retrieval.inject import add_demonstrations
+    from ..retrieval.inject import add_demonstration_draws
 
-    if "demonstration_label" in data.column_names:
-        return data
-    retriever = saved_retriever(model_dir, config)
-    return data if retriever is None else add_demonstrations(data, retriever, config.prompt, "inference")
+    retriever = None if "demonstration_label" in data.column_names else saved_retriever(model_dir, config)
+    if retriever is None:
+        if draws is not None and draws > 1:
+            raise InputError(f"--demonstration_draws {draws}: {model_dir} draws no demonstrations here (trained "
+                             "without them, saved without its domain base, or the rows already carry them)")
+        return [data]
+    return add_demonstration_draws(data, retriever, config.prompt, draws or retriever.config.inference_draws)
+
+
+def draw_metrics(members: list[Dataset], predictions: list[Prediction], gold: list[str],
+                 labels: Sequence[str]) -> dict[str, Any]:
+    """An ensemble's diagnostics: each draw's own metrics (``per_draw``) and, when every row has a demonstration,
+    ``demonstration_copy_rate`` as the mean over draws of how often the ensemble's label is the draw's most similar
+    demonstration's."""
+    from ..retrieval.inject import demonstration_labels
+
+    out: dict[str, Any] = {"per_draw": []}
+    copies = []
+    for draw, member in enumerate(members):
+        own = [p.draw_labels[draw] for p in predictions]  # type: ignore[index]
+        shown = demonstration_labels(member)
+        scores = compute_erc_metrics(own, gold, labels, demonstration_labels=shown)
+        out["per_draw"].append({k: scores[k] for k in ("weighted_f1", "accuracy", "demonstration_copy_rate")
+                                if k in scores})
+        if shown is not None:
+            copies.append(sum(p.label == d for p, d in zip(predictions, shown, strict=True)) / len(shown))
+    if copies:
+        out["demonstration_copy_rate"] = sum(copies) / len(copies)
+    return out
 
 
 def write_predictions(path: Path, data: Dataset, predictions: list[Prediction], gold: list[str]) -> None:

@@ -18,6 +18,8 @@ class Prediction:
             distance or the text was empty. Label scoring: True by construction (the label is chosen among the
             candidates, never parsed).
         label_scores: label scoring: every label's probability among the candidates, in label-set order.
+        draw_labels: an ensemble over demonstration draws (:func:`~instructerc_hf.inference.ensemble.score_draws`):
+            each draw's own most likely label, in draw order.
     """
 
     label: str | None
@@ -25,6 +27,7 @@ class Prediction:
     generated_text: str | None = None
     exact: bool = True
     label_scores: dict[str, float] | None = None
+    draw_labels: tuple[str, ...] | None = None
 
     def top(self, k: int) -> list[tuple[str, float]]:
         """The ``k`` most likely labels with their probabilities (label scoring), most likely first; ties keep label

@@ -330,6 +330,12 @@ def score_labels(
     scores = label_log_likelihoods(
         model, tokenizer, prompts, labels, append_eos=append_eos, pack_tokens=pack_tokens, progress=progress
     )
+    return predictions_from_scores(scores, labels)
+
+
+def predictions_from_scores(scores: torch.Tensor, labels: Sequence[str]) -> list[Prediction]:
+    """Per row of ``scores`` (``(prompts, labels)`` log-likelihoods) its most likely label and every label's
+    probability among the labels (softmax); ties go to the first label."""
     probabilities = torch.softmax(scores, dim=-1)
     best = scores.argmax(dim=-1)
     rows = probabilities.tolist()

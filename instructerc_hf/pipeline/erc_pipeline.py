@@ -52,11 +52,12 @@ from transformers.pipelines import PIPELINE_REGISTRY
 from ..configuration import ERCModelConfig
 from ..inference.adapter import load_adapter
 from ..inference.defaults import MODES
-from ..inference.modes import predict
+from ..inference.modes import predict_draws
 from ..inference.prediction import Prediction
 from ..records import Turn
 from ..registry import PIPELINE_TASK
-from ..retrieval.inject import demonstrated_prompt
+from ..retrieval.config import check_draws
+from ..retrieval.inject import demonstrated_prompt, inference_demonstrations
 from ..retrieval.retriever import DemonstrationRetriever
 from ..tasks import emotion_prompt
 from .conversations import (
@@ -81,7 +82,9 @@ class ERCPipeline(Pipeline):
     """Emotion recognition in conversation with an InstructERC adapter (see the module docstring).
 
     Call options (also accepted at construction): ``mode`` (``"score"`` or ``"generate"``), ``append_eos`` and
-    ``pack_tokens`` (label scoring), ``max_new_tokens`` and ``generation_batch_size`` (generation).
+    ``pack_tokens`` (label scoring), ``max_new_tokens`` and ``generation_batch_size`` (generation),
+    ``demonstration_draws`` (an ensemble over the saved strategy's draws, label scoring; default the adapter's
+    ``inference_draws``).
     """
 
     _load_tokenizer = True  # type: ignore[assignment]
@@ -117,6 +120,7 @@ class ERCPipeline(Pipeline):
                 "demonstrations yourself with add_demonstrations(..., mode='inference', labels=...)"
             )
         self.retriever = retriever
+        self._check_draws(self._preprocess_params.get("draws", 1))
         self._completion = longest_completion(self.tokenizer, config.labels)
 
     def _sanitize_parameters(  # type: ignore[override]
@@ -128,8 +132,16 @@ class ERCPipeline(Pipeline):
         generation_batch_size: int | None = None,
         top_k: int | None = None,
         shortened_count: ShortenedCount | None = None,
+        demonstration_draws: int | None = None,
     ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
         forward: dict[str, Any] = {}
+        preprocess: dict[str, Any] = {}
+        if demonstration_draws is not None:
+            if demonstration_draws > 1 and mode == "generate":
+                raise ValueError("demonstration_draws averages label log-likelihoods: it needs mode='score'")
+            if hasattr(self, "retriever"):  # else (construction) checked once the retriever is known
+                self._check_draws(demonstration_draws)
+            preprocess["draws"] = forward["draws"] = demonstration_draws
         if mode is not None:
             if mode not in MODES:
                 raise ValueError(f"mode must be one of {list(MODES)}, got {mode!r}")
@@ -144,7 +156,7 @@ class ERCPipeline(Pipeline):
             if mode == "generate":
                 raise ValueError("top_k needs label scoring (mode='score'): generation yields one label")
             postprocess["top_k"] = top_k
-        return {}, forward, postprocess
+        return preprocess, forward, postprocess
 
     def __call__(self, inputs: Any, **kwargs: Any) -> Any:  # type: ignore[override]
         """Classify every utterance of one conversation, or of each conversation of a list, a generator or a dataset
@@ -173,34 +185,53 @@ class ERCPipeline(Pipeline):
             f"expected a conversation, or a list, generator or dataset of them, got {type(inputs).__name__}"
         )
 
-    def prompts_for(self, conversation: Conversation) -> list[str]:
-        """The prompt of every utterance of ``conversation``, as the adapter was trained (plus demonstrations), fitted
-        to the model's positions (one warning if any got a shorter history)."""
-        count = ShortenedCount(limit=position_limit(self.model, self.tokenizer))
-        prompts, count.prompts = self._prompts(conversation_turns(conversation), count.limit)
-        count.warn()
-        return prompts
+    def _check_draws(self, draws: int) -> None:
+        """An ensemble of ``draws`` needs demonstrations drawn by ``sample_topk`` or ``per_label``."""
+        if self.retriever is not None:
+            check_draws(self.retriever.config.strategy, draws)
+        elif draws > 1:
+            raise ValueError(f"demonstration_draws={draws} needs an adapter trained with demonstrations (or retriever=)")
 
-    def _prompts(self, turns: list[Turn], limit: int | None) -> tuple[list[str], int]:
-        """The prompts of ``turns`` fitted to ``limit`` tokens (none: as built), and how many got a shorter history."""
+    @property
+    def default_draws(self) -> int:
+        """The demonstration draws each utterance is scored with: the adapter's saved ``inference_draws`` (or 1)."""
+        return 1 if self.retriever is None else self.retriever.config.inference_draws
+
+    def prompts_for(self, conversation: Conversation, draw: int = 0) -> list[str]:
+        """The prompt of every utterance of ``conversation``, as the adapter was trained (plus draw ``draw``'s
+        demonstrations), fitted to the model's positions (one warning if any got a shorter history)."""
+        count = ShortenedCount(limit=position_limit(self.model, self.tokenizer))
+        members, count.prompts = self._prompts(conversation_turns(conversation), count.limit, draw + 1)
+        count.warn()
+        return members[draw]
+
+    def _prompts(self, turns: list[Turn], limit: int | None, draws: int) -> tuple[list[list[str]], int]:
+        """Per draw, the prompts of ``turns`` fitted to ``limit`` tokens (none: as built), and how many got a shorter
+        history (in the draw with the most)."""
         config = self.erc_config
         prompts = [emotion_prompt(turns, index, config.task, config.prompt) for index in range(len(turns))]
-        if self.retriever is not None:
-            found = self.retriever.retrieve([turn.text for turn in turns])  # all-labels pairing: no label is read
-            prompts = [demonstrated_prompt(p, demos, config.prompt) for p, demos in zip(prompts, found, strict=True)]
+        members = [prompts]
+        if self.retriever is not None:  # all-labels pairing: no label is read
+            members = [[demonstrated_prompt(p, demos, config.prompt) for p, demos in zip(prompts, shown, strict=True)]
+                       for shown in inference_demonstrations(self.retriever, [turn.text for turn in turns], draws)]
         if limit is None:
-            return prompts, 0
+            return members, 0
         tokenizer: PreTrainedTokenizerBase = self.tokenizer  # type: ignore[assignment]
-        fitted, report = fit_to_positions(prompts, turns, config.task, config.prompt.window, tokenizer, limit,
-                                          self._completion)
-        return fitted, report.num_shortened
+        fitted, shortened = [], 0
+        for member in members:
+            done, report = fit_to_positions(member, turns, config.task, config.prompt.window, tokenizer, limit,
+                                            self._completion)
+            fitted.append(done)
+            shortened = max(shortened, report.num_shortened)
+        return fitted, shortened
 
-    def preprocess(self, dialogue: ConversationInput) -> dict[str, Any]:  # type: ignore[override]
-        prompts, shortened = self._prompts(list(dialogue.turns), position_limit(self.model, self.tokenizer))
-        return {"prompts": prompts, "shortened": shortened}
+    def preprocess(self, dialogue: ConversationInput, draws: int | None = None) -> dict[str, Any]:  # type: ignore[override]
+        members, shortened = self._prompts(list(dialogue.turns), position_limit(self.model, self.tokenizer),
+                                           draws or self.default_draws)
+        return {"prompts": [p for member in members for p in member], "shortened": shortened}  # draw-major
 
     def _forward(  # type: ignore[override]
-        self, model_inputs: dict[str, Any], mode: str = "score", **options: Any
+        self, model_inputs: dict[str, Any], mode: str = "score", draws: int | None = None, **options: Any
     ) -> dict[str, Any]:
         if mode == "score":
             options.pop("max_new_tokens", None), options.pop("batch_size", None)
@@ -209,15 +240,18 @@ class ERCPipeline(Pipeline):
         prompts = model_inputs["prompts"]
         batched = isinstance(prompts[0], list)  # batch_size > 1: one prompt list per conversation
         conversations: list[list[str]] = prompts if batched else [prompts]
-        flat = [prompt for conversation in conversations for prompt in conversation]
-        predictions = predict(
-            self.model, self.tokenizer, flat, self.erc_config.labels, mode,  # type: ignore[arg-type]
+        n = draws or self.default_draws
+        sizes = [len(conversation) // n for conversation in conversations]  # utterances per conversation
+        members = [[p for conversation, size in zip(conversations, sizes, strict=True)
+                    for p in conversation[d * size:(d + 1) * size]] for d in range(n)]
+        predictions = predict_draws(
+            self.model, self.tokenizer, members, self.erc_config.labels, mode,  # type: ignore[arg-type]
             progress=False, **options,
         )
         split, start = [], 0
-        for conversation in conversations:
-            split.append(predictions[start:start + len(conversation)])
-            start += len(conversation)
+        for size in sizes:
+            split.append(predictions[start:start + size])
+            start += size
         # "predictions" first: the pipeline reads the batch size from the first key
         return {"predictions": split if batched else split[0], "shortened": model_inputs["shortened"]}
 

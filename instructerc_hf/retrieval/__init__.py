@@ -9,9 +9,10 @@
   adapter's retriever for inference.
 - :mod:`.inject`: :func:`add_demonstrations`, map-time injection into the ``main`` rows of a dataset, keeping the
   ``demonstration_text``, ``demonstration_label`` and ``demonstration_score`` columns so that evaluation can report
-  how often predictions copy the demonstration's label; :func:`demonstrate_splits` does it for a whole DatasetDict.
+  how often predictions copy the most similar demonstration's label; :func:`demonstrate_splits` does it for a whole
+  DatasetDict; :func:`add_demonstration_draws` and :func:`inference_demonstrations` give an ensemble's draws.
 - :mod:`.strategies`: :class:`DemonstrationDraws`, the ``top1`` / ``sample_topk`` / ``per_label`` strategies over
-  candidates ranked once, each draw a pure function of ``(seed, draw, row)`` (``docs/demonstrations.md``).
+  candidates ranked once, each draw a pure function of ``(seed, draw, key)`` (``docs/demonstrations.md``).
 
 Pairing (the paper's Table 10): at training time ``same_label`` (the demonstration carries the target's label) or
 ``all_labels``; at inference ``all_labels``, or ``same_label`` with labels the caller passes explicitly (the
@@ -29,9 +30,9 @@ __getattr__, __dir__, __all__ = lazy_exports(
             "DomainBaseFormatError", "DomainBaseNotFoundError", "EmptyDomainBaseError", "EncoderLoadError",
             "LabelNotInBaseError", "NoDemonstrationError", "RetrievalError",
         ],
-        ".inject": ["DEMONSTRATION_COLUMNS", "add_demonstrations", "demonstrate_splits", "demonstrated_prompt",
-                    "demonstration_labels"],
-        ".strategies": ["CandidateTable", "DemonstrationDraws", "candidate_table"],
+        ".inject": ["DEMONSTRATION_COLUMNS", "add_demonstration_draws", "add_demonstrations", "demonstrate_splits",
+                    "demonstrated_prompt", "demonstration_labels", "inference_demonstrations"],
+        ".strategies": ["CandidateTable", "DemonstrationDraws", "candidate_table", "text_keys"],
         ".retriever": ["DemonstrationRetriever", "domain_base_file", "load_retriever"],
     },
 )

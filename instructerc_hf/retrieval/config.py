@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from ..errors import InputError
 from ..modeling import cache_root
 from .errors import (
     EncoderLoadError,
@@ -83,6 +84,8 @@ class RetrievalConfig:
             the ``candidate_k`` most similar) or ``per_label`` (one demonstration of every label of the base, each
             drawn from that label's ``candidate_k`` most similar, in random order; no pairing applies, ``top_k`` 1).
         candidate_k: how many nearest candidates ``sample_topk`` and ``per_label`` (per label) draw from.
+        inference_draws: under ``sample_topk`` and ``per_label``, how many draws inference scores each utterance with,
+            averaging the label log-likelihoods (an ensemble, as LM-BFF's); 1 under ``top1``, which draws nothing.
         cache_dir: where embeddings are cached; default ``<instructerc_hf cache>/embeddings``.
         batch_size: encoder batch size.
         device: encoder device (``None``: sentence-transformers' choice).
@@ -101,6 +104,7 @@ class RetrievalConfig:
     injection: Injection = "map"
     strategy: Strategy = "top1"
     candidate_k: int = 8
+    inference_draws: int = 1
     cache_dir: str | None = None
     batch_size: int = 64
     device: str | None = None
@@ -130,6 +134,7 @@ class RetrievalConfig:
         if self.strategy == "sample_topk" and self.candidate_k < self.top_k:
             raise ValueError(f"sample_topk draws top_k={self.top_k} of the candidate_k={self.candidate_k} nearest: "
                              "candidate_k must be >= top_k")
+        check_draws(self.strategy, self.inference_draws)
         if self.strategy == "per_label" and (self.top_k != 1 or self.all_labels_fraction > 0):
             raise ValueError("per_label shows one demonstration of every label, so no pairing applies: it needs "
                              f"top_k=1 and all_labels_fraction=0, got {self.top_k} and {self.all_labels_fraction}")
@@ -143,6 +148,15 @@ class RetrievalConfig:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def check_draws(strategy: str, draws: int) -> None:
+    """An ensemble of ``draws`` needs a strategy that draws (``top1`` would repeat one prompt)."""
+    if draws < 1:
+        raise InputError(f"demonstration draws must be >= 1, got {draws}")
+    if draws > 1 and strategy == "top1":
+        raise InputError(f"an ensemble of {draws} demonstration draws needs strategy sample_topk or per_label; top1 "
+                         "shows the same demonstrations every time")
 
 
 def check_choice(name: str, value: str, choices: tuple[str, ...]) -> None:

@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..prompts import PromptConfig, demonstration_text, with_demonstration
-from .config import MODES, Mode, RetrievalConfig, check_choice
+from .config import MODES, Mode, RetrievalConfig, check_choice, check_draws
 from .domain_base import Demonstration, DialogueKey, DomainBase, columns
 from .retriever import DemonstrationRetriever
-from .strategies import DemonstrationDraws
+from .strategies import DemonstrationDraws, text_keys
 
 if TYPE_CHECKING:
     from datasets import Dataset
@@ -42,10 +42,11 @@ def add_demonstrations(
 ) -> Dataset:
     """Insert retrieved demonstrations into the ``main`` rows' prompts (other tasks pass through unchanged).
 
-    Adds :data:`DEMONSTRATION_COLUMNS` (the first demonstration's text, label and score: under ``top1`` the most
-    similar; ``None`` on rows without one). Deterministic: under ``top1`` the only randomness is
-    ``RetrievalConfig.all_labels_fraction``, drawn with its seed; the other strategies
-    (:mod:`~instructerc_hf.retrieval.strategies`) draw with ``(seed, draw, row among the main rows)``.
+    Adds :data:`DEMONSTRATION_COLUMNS`: the text, label and score of the prompt's most similar demonstration (the one
+    a model could copy; under ``top1`` the first), ``None`` on rows without one. Deterministic: under ``top1`` the only
+    randomness is ``RetrievalConfig.all_labels_fraction``, drawn with its seed; the other strategies
+    (:mod:`~instructerc_hf.retrieval.strategies`) draw with ``(seed, draw, key)``, the key being the row among the
+    main rows in ``train`` mode and the query text in ``inference`` mode.
 
     Args:
         dataset: task rows (``prompt``, ``task``, ``text``; in ``train`` mode also ``label``, ``dataset``,
@@ -58,6 +59,42 @@ def add_demonstrations(
             ones for the paper's oracle upper bound); required then, refused otherwise.
         draw: the draw number of ``sample_topk`` and ``per_label`` (e.g. one per member of an ensemble).
     """
+    return _demonstrated(dataset, retriever, config, mode, labels, [draw])[0]
+
+
+def add_demonstration_draws(
+    dataset: Dataset,
+    retriever: DemonstrationRetriever,
+    config: PromptConfig,
+    draws: int,
+    labels: Sequence[str | None] | None = None,
+) -> list[Dataset]:
+    """The inference rows of ``dataset`` under draws ``0 .. draws - 1`` of the retriever's strategy (an ensemble's
+    members), ranking the candidates once; draw ``n`` is ``add_demonstrations(..., "inference", draw=n)``.
+
+    Raises:
+        InputError: ``draws`` > 1 under ``top1``, which draws nothing.
+    """
+    check_draws(retriever.config.strategy, draws)
+    return _demonstrated(dataset, retriever, config, "inference", labels, list(range(draws)))
+
+
+def inference_demonstrations(retriever: DemonstrationRetriever, queries: Sequence[str],
+                             draws: int = 1) -> list[list[list[Demonstration]]]:
+    """Per draw, per query, the demonstrations inference shows (``all_labels`` pairing: no label is read)."""
+    check_draws(retriever.config.strategy, draws)
+    return _drawn(retriever, list(queries), None, None, False, list(range(draws)))
+
+
+def _demonstrated(
+    dataset: Dataset,
+    retriever: DemonstrationRetriever,
+    config: PromptConfig,
+    mode: Mode,
+    labels: Sequence[str | None] | None,
+    draws: list[int],
+) -> list[Dataset]:
+    """``dataset`` with the demonstrations of each of ``draws`` (see :func:`add_demonstrations`)."""
     check_choice("mode", mode, MODES)
     taken = [c for c in DEMONSTRATION_COLUMNS if c in dataset.column_names]
     if taken:
@@ -65,7 +102,7 @@ def add_demonstrations(
     tasks = columns(dataset, ("task",))["task"]
     main = [i for i, task in enumerate(tasks) if task == "main"]
     if not main:
-        return _with_columns(dataset, columns(dataset, ("prompt",))["prompt"], [], main)
+        return [_with_columns(dataset, columns(dataset, ("prompt",))["prompt"], [], main) for _ in draws]
     train, top1 = mode == "train", retriever.config.strategy == "top1"
     if train:
         cols = columns(dataset, ("prompt", "text", "label", "dataset", "dialogue_id"))
@@ -77,17 +114,36 @@ def add_demonstrations(
         cols = columns(dataset, ("prompt", "text"))
         exclude = None
         pairing = _inference_labels(labels, main, len(dataset), retriever.config)
-    queries = [cols["text"][i] for i in main]
-    embeddings = retriever.embed(queries)
-    if top1:
-        found = retriever.retrieve(queries, exclude, pairing, embeddings=embeddings)
-    else:  # the pairing fraction is drawn per draw
-        draws = DemonstrationDraws.fit(retriever, queries, exclude, pairing, release=train, embeddings=embeddings)
-        found = [draws.demonstrations(row, draw) for row in range(len(queries))]
-    prompts = list(cols["prompt"])
-    for i, demos in zip(main, found, strict=True):
-        prompts[i] = demonstrated_prompt(prompts[i], demos, config)
-    return _with_columns(dataset, prompts, found, main)
+    found = _drawn(retriever, [cols["text"][i] for i in main], exclude, pairing, train, draws)
+    out = []
+    for shown in found:
+        prompts = list(cols["prompt"])
+        for i, demos in zip(main, shown, strict=True):
+            prompts[i] = demonstrated_prompt(prompts[i], demos, config)
+        out.append(_with_columns(dataset, prompts, shown, main))
+    return out
+
+
+def _drawn(
+    retriever: DemonstrationRetriever,
+    queries: list[str],
+    exclude: list[DialogueKey | None] | None,
+    pairing: Sequence[str | None] | None,
+    train: bool,
+    draws: list[int],
+) -> list[list[list[Demonstration]]]:
+    """Per draw, per query, its demonstrations; training draws are keyed by row, inference ones by text."""
+    if retriever.config.strategy == "top1":
+        found = retriever.retrieve(queries, exclude, pairing)
+        return [found for _ in draws]
+    table = DemonstrationDraws.fit(retriever, queries, exclude, pairing, release=train,
+                                   keys=None if train else text_keys(queries))
+    return [[table.demonstrations(row, draw) for row in range(len(queries))] for draw in draws]
+
+
+def nearest(demonstrations: Sequence[Demonstration]) -> Demonstration:
+    """The most similar of ``demonstrations`` (ties: the first), whose label a copying model would give."""
+    return max(demonstrations, key=lambda d: d.score)
 
 
 def demonstrated_prompt(prompt: str, demonstrations: Sequence[Demonstration], config: PromptConfig) -> str:
@@ -142,7 +198,8 @@ def _with_columns(dataset: Dataset, prompts: list[str], found: list[list[Demonst
     labels: list[str | None] = [None] * len(dataset)
     scores: list[float | None] = [None] * len(dataset)
     for i, demos in zip(main, found, strict=True):
-        texts[i], labels[i], scores[i] = demos[0].text, demos[0].label, demos[0].score
+        shown = nearest(demos)
+        texts[i], labels[i], scores[i] = shown.text, shown.label, shown.score
     order = [*dataset.column_names, *DEMONSTRATION_COLUMNS]
     out = dataset.remove_columns("prompt").add_column("prompt", prompts, feature=Value("string"))
     out = out.add_column("demonstration_text", texts, feature=Value("string"))

@@ -7,14 +7,16 @@ about the answer; ``sample_topk`` draws ``top_k`` of the ``candidate_k`` most si
 ``all_labels_fraction`` releases a share of same-label rows to any label, drawn per epoch. ``top1`` is the paper.
 
 Every query's candidates are ranked once, at set-up (:class:`CandidateTable`), so a draw does no embedding and no
-search. A draw is a pure function of ``(seed, draw, row)`` (numpy ``SeedSequence`` entropy): the same after a resume,
-and on whichever process or dataloader worker fetches the row. In training ``draw`` is the epoch; at inference it
-numbers the draws of an ensemble.
+search. A draw is a pure function of ``(seed, draw, key)`` (numpy ``SeedSequence`` entropy): the same after a resume,
+and on whichever process or dataloader worker fetches the row. In training ``draw`` is the epoch and ``key`` the row;
+at inference ``draw`` numbers the members of an ensemble and ``key`` is the query text's CRC-32
+(:func:`text_keys`), so an utterance gets the same demonstrations from ``evaluate``, ``predict`` and the pipeline.
 """
 
 from __future__ import annotations
 
 import logging
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -91,15 +93,23 @@ def candidate_table(
     )
 
 
+def text_keys(texts: Sequence[str]) -> np.ndarray:
+    """The draw key of each query at inference: the CRC-32 of its UTF-8 text (stable across runs and processes)."""
+    return np.array([zlib.crc32(text.encode("utf-8")) for text in texts], dtype=np.int64)
+
+
 class DemonstrationDraws:
     """The demonstrations of each row of a :class:`CandidateTable` under ``config.strategy``, for any draw number.
 
     ``release``: a same-label row is paired with any label with probability ``config.all_labels_fraction`` (drawn
-    per draw); training only.
+    per draw); training only. ``keys``: per row the entropy of its draws (default: the row number).
     """
 
-    def __init__(self, table: CandidateTable, base: DomainBase, config: RetrievalConfig, release: bool) -> None:
-        self.table, self.base, self.config = table, base, config
+    def __init__(self, table: CandidateTable, base: DomainBase, config: RetrievalConfig, release: bool,
+                 keys: np.ndarray | None = None) -> None:
+        if keys is not None and len(keys) != len(table):
+            raise ValueError(f"{len(keys)} draw keys for {len(table)} rows")
+        self.table, self.base, self.config, self.keys = table, base, config, keys
         self.fraction = config.all_labels_fraction if release else 0.0
         self.pool = config.top_k if config.strategy == "top1" else config.candidate_k
         index = {label: i for i, label in enumerate(base.label_counts())}  # the retriever's label order
@@ -115,6 +125,7 @@ class DemonstrationDraws:
         pairing_labels: Sequence[str | None] | None = None,
         release: bool = False,
         embeddings: np.ndarray | None = None,
+        keys: np.ndarray | None = None,
     ) -> DemonstrationDraws:
         """Rank the queries' candidates once (``pairing_labels``: per query the label a same-label draw needs)."""
         config = retriever.config
@@ -125,7 +136,7 @@ class DemonstrationDraws:
                            "learn to copy it; consider strategy per_label (see docs/demonstrations.md)")
         k = config.top_k if config.strategy == "top1" else config.candidate_k
         table = candidate_table(retriever, queries, k, exclude_dialogues, pairing_labels, embeddings)
-        return cls(table, retriever.base, config, release)
+        return cls(table, retriever.base, config, release, keys)
 
     def __len__(self) -> int:
         return len(self.table)
@@ -145,10 +156,11 @@ class DemonstrationDraws:
                                            "that could be drawn is from its own dialogue or has the same text")
 
     def rng(self, row: int, draw: int) -> np.random.Generator:
-        """The generator of one draw of one row: a pure function of ``(seed, draw, row)``."""
+        """The generator of one draw of one row: a pure function of ``(seed, draw, key)`` (key: the row's, or ``row``)."""
         if row < 0 or draw < 0:
             raise ValueError(f"row and draw must be >= 0, got {row} and {draw}")
-        return np.random.default_rng([_STREAM, self.config.seed, draw, row])
+        key = row if self.keys is None else int(self.keys[row])
+        return np.random.default_rng([_STREAM, self.config.seed, draw, key])
 
     def positions(self, row: int, draw: int) -> list[int]:
         """The base positions of draw ``draw`` of row ``row``, in prompt order."""

@@ -23,6 +23,7 @@ RETRIEVAL_PREFIX = "retrieval_"
 #: ``RetrievalConfig`` fields whose argument is named ``demonstration_<...>`` rather than ``retrieval_<field>``.
 DEMONSTRATION_FIELDS: dict[str, str] = {
     "injection": "demonstration_injection", "strategy": "demonstration_strategy", "candidate_k": "demonstration_k",
+    "inference_draws": "demonstration_draws",
 }
 
 
@@ -179,8 +180,8 @@ class ERCTaskArguments:
 @dataclass
 class ERCRetrievalArguments:
     """Retrieved demonstrations (:mod:`instructerc_hf.retrieval`): ``retrieval_<name>`` is ``RetrievalConfig.<name>``;
-    how they are drawn, ``demonstration_injection`` / ``_strategy`` / ``_k``, is its ``injection`` / ``strategy`` /
-    ``candidate_k`` (:data:`DEMONSTRATION_FIELDS`; ``docs/demonstrations.md``).
+    how they are drawn, ``demonstration_injection`` / ``_strategy`` / ``_k`` / ``_draws``, is its ``injection`` /
+    ``strategy`` / ``candidate_k`` / ``inference_draws`` (:data:`DEMONSTRATION_FIELDS`; ``docs/demonstrations.md``).
 
     The fields carry a prefix because the parser shares one namespace (``seed`` and ``device`` would clash).
     """
@@ -207,6 +208,11 @@ class ERCRetrievalArguments:
     )
     demonstration_k: int = field(
         default=8, metadata={"help": "Nearest candidates sample_topk and per_label (per label) draw from."}
+    )
+    demonstration_draws: int = field(
+        default=1,
+        metadata={"help": "sample_topk / per_label: draws each utterance is scored with at inference (saved with the "
+                          "adapter), averaging label log-likelihoods."},
     )
     retrieval_encoder: str | None = field(
         default=None, metadata={"help": "sentence-transformers id or folder; default: the packaged MiniLM."}

@@ -126,10 +126,12 @@ def test_callback_fills_the_card_during_a_real_training_run(tmp_path: Path) -> N
     from transformers import Trainer, TrainingArguments
 
     from instructerc_hf.modeling import load_causal_lm, load_tokenizer
+    from instructerc_hf.quiet import peft_wrapping
     from instructerc_hf.testing import build_tiny_llama
 
     base = build_tiny_llama(tmp_path / "base")
-    model = get_peft_model(load_causal_lm(base), LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj", "v_proj"]))
+    with peft_wrapping():
+        model = get_peft_model(load_causal_lm(base), LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj", "v_proj"]))
     tokenizer = load_tokenizer(base)
     ids = [tokenizer(f"I love you. joyful{tokenizer.eos_token}")["input_ids"]] * 8
     rows = Dataset.from_dict({"input_ids": ids, "labels": ids})

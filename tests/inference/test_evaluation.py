@@ -4,22 +4,9 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
-from helpers import CONVERSATION, MELD_LABELS
-
-
-def built_folder(folder: Path, rows: dict[str, list[Any]]) -> Path:
-    """A folder laid out as ``instructerc-hf build`` writes it, holding ``rows`` as the ``main`` test split."""
-    from datasets import Dataset
-
-    (folder / "main").mkdir(parents=True)
-    (folder / "README.md").write_text(
-        "---\nconfigs:\n- config_name: main\n  data_files:\n  - split: test\n    path: main/test-*.parquet\n---\n"
-    )
-    Dataset.from_dict(rows).to_parquet(str(folder / "main" / "test-00000-of-00001.parquet"))
-    return folder
+from helpers import CONVERSATION, MELD_LABELS, built_folder
 
 
 def test_evaluate_reports_the_demonstration_copy_rate(adapter: Path, tmp_path: Path) -> None:

@@ -118,7 +118,7 @@ class FixedRetriever:
         self.demonstration = Demonstration(Utterance("I am so happy!", "joyful", "meld", "train-1", 0), 0.9)
         self.queries: list[str] = []
 
-    def retrieve(self, queries: list[str]) -> list[list[object]]:
+    def retrieve(self, queries: list[str], *unused: object) -> list[list[object]]:
         self.queries += queries
         return [[self.demonstration] for _ in queries]
 
@@ -190,13 +190,15 @@ def test_real_meld_test_conversation_with_smollm2(tmp_path: Path) -> None:
 
     from instructerc_hf.configuration import ERCModelConfig
     from instructerc_hf.modeling import load_causal_lm, load_tokenizer, resolve_base_model
+    from instructerc_hf.quiet import peft_wrapping
 
     try:
         base = resolve_base_model(None)
     except Exception as error:  # noqa: BLE001 - the optional offline model package
         pytest.skip(f"SmolLM2 unavailable: {error}")
     lora = LoraConfig(r=8, target_modules=["q_proj", "k_proj", "v_proj"], task_type="CAUSAL_LM")
-    get_peft_model(load_causal_lm(base), lora).save_pretrained(tmp_path)
+    with peft_wrapping():
+        get_peft_model(load_causal_lm(base), lora).save_pretrained(tmp_path)
     load_tokenizer(base).save_pretrained(tmp_path)
     ERCModelConfig(base_model=base, datasets=["meld"], label_space="original",
                    prompt=prompt_config_for(["meld"], "original")).save_pretrained(tmp_path)
