@@ -70,9 +70,13 @@ def sft_command(args: argparse.Namespace, name: str, seed: int, data: Path, out:
 
 def evaluate_command(args: argparse.Namespace, name: str, data: Path, out: Path) -> list[str]:
     """``instructerc-hf evaluate`` (label scoring) of the adapter in ``out`` on the first ``--test-limit`` test
-    utterances."""
+    utterances, in bfloat16 where the CPU has bf16 units."""
+    from instructerc_hf.training.precision import cpu_supports_bf16
+
     command = ["instructerc-hf", "evaluate", "--model", rel(out), "--dataset", rel(data), "--config",
                lookup(name).prompt, "--split", "test", "--output_dir", rel(out / "test")]
+    if cpu_supports_bf16():  # the dtype the recipe trains in here (bf16 autocast on such CPUs)
+        command += ["--dtype", "bfloat16"]
     return command + (["--limit", str(args.test_limit)] if args.test_limit else [])
 
 

@@ -80,7 +80,7 @@ def training_tokens(args: argparse.Namespace, run: Variant, sizes: PlanSizes, ba
         epochs = args.stage1_epochs if run.two_stage and number == 0 else args.epochs
         steps = args.max_steps if args.max_steps > 0 else math.ceil(len(tasks) * sizes.rows / batch) * epochs
         seen = steps * batch
-        per_row = statistics.mean(sizes.tokens[t] + (sizes.demonstration if t == "main" and run.demonstrations else 0)
+        per_row = statistics.mean(sizes.tokens[t] + (sizes.demonstration * run.shown if t == "main" else 0)
                                   for t in tasks)
         total += seen * per_row
     return total
@@ -131,9 +131,13 @@ def estimate_seconds(args: argparse.Namespace, experiment: Experiment, calibrati
         per_test = test["seconds"] / test["num_examples"]
         overhead = record.wall_seconds - training["train_seconds"] - training["eval_seconds"] - test["seconds"]
         test_rows = min(args.test_limit or sizes.splits["test"], sizes.splits["test"])
-        tokens = training_tokens(args, variant(settings["variant"]), sizes, batch)
-        return (seconds_per_token(record) * tokens + per_eval * args.evals * min(args.eval_samples,
-                sizes.splits["validation"]) + per_test * test_rows + overhead)
+        run = variant(settings["variant"])
+        tokens = training_tokens(args, run, sizes, batch)
+        # inference scales with the prompt: more demonstrations than the calibration run showed cost more
+        prompt = sizes.tokens[run.prompt] + sizes.demonstration * run.shown
+        longer = prompt / (sizes.tokens[run.prompt] + sizes.demonstration * variant(record.settings["variant"]).shown)
+        return (seconds_per_token(record) * tokens + longer * (per_eval * args.evals * min(
+                args.eval_samples, sizes.splits["validation"]) + per_test * test_rows) + overhead)
     if experiment.group == "zero_shot":
         same = [r for r in calibration.values() if r.group == "zero_shot"]
         if not same:

@@ -25,7 +25,7 @@ from .benches import BENCHES
 from .figures import NOT_RUN, baseline_on, comparison, fmt_mean_std, mean_test_f1, predicted_shares
 from .plot import plot
 from .records import Record, load_records
-from .variants import VARIANTS, full_variant, variant
+from .variants import VARIANTS, Variant, full_variant, variant
 
 DEFAULT_OUTPUT = REPO / "docs" / "RESULTS.md"
 DEFAULT_PLOT = REPO / "docs" / "results.png"
@@ -119,7 +119,7 @@ class Report:
         lines = [f"Settings of the runs (`{DRIVER}` flags): {distinct}.", "", "Mean ± sample standard deviation over "
                  "seeds:", ""]
         rows: list[list[object]] = []
-        for v in VARIANTS:
+        for v in self.shown():
             runs = self.ablation.get(v.name)
             if not runs:
                 rows.append([v.title, self.not_run(f"ablation --variants {v.name}"), "", "", "", "", ""])
@@ -192,9 +192,13 @@ class Report:
             lines.append("")
         return lines[:-1]
 
+    def shown(self) -> list[Variant]:
+        """The variants of the tables: those of the default plan, and any other with records."""
+        return [v for v in VARIANTS if v.planned or v.name in self.ablation]
+
     def copy_block(self) -> list[str]:
         rows: list[list[object]] = []
-        for v in (v for v in VARIANTS if v.demonstrations):
+        for v in (v for v in self.shown() if v.demonstrations):
             runs = self.ablation.get(v.name)
             if not runs:
                 rows.append([v.title, self.not_run(f"ablation --variants {v.name}"), "", "", ""])

@@ -29,12 +29,18 @@ class Variant:
     impact_alpha: float | None = None
     #: ``--retrieval_train_pairing`` when not the paper's (same label in training).
     train_pairing: str | None = None
+    #: ``--demonstration_strategy`` when not the paper's ``top1``: drawn anew every epoch by the collator and placed
+    #: before the history (``docs/demonstrations.md``).
+    strategy: str | None = None
     #: The paper's full method: the variant compared with the paper and the baselines first.
     full: bool = False
     #: Part of the paper's ablation (else an addition of this repository).
     in_paper: bool = True
     #: Without a calibration run of its own, ``--estimate`` scales this variant's record.
     calibrated_as: str | None = None
+    #: Part of the default plan (``python -m experiments.run``); else run with ``--variants`` and rendered once it has
+    #: records.
+    planned: bool = True
 
     @property
     def stages(self) -> tuple[tuple[str, ...], ...]:
@@ -51,6 +57,17 @@ class Variant:
         return any(task in ("speaker", "impact") for stage in self.stages for task in stage)
 
     @property
+    def shown(self) -> int:
+        """Demonstrations per main-task prompt: one, or under ``per_label`` one of every MELD label."""
+        if not self.demonstrations:
+            return 0
+        if self.strategy == "per_label":
+            from instructerc_hf.labels import get_dataset_labels
+
+            return len(get_dataset_labels("meld").labels)
+        return 1
+
+    @property
     def prompt(self) -> str:
         """The emotion task (built config) it is trained and evaluated on: ``plain`` or ``main``."""
         return "plain" if "plain" in self.stage2_tasks else "main"
@@ -64,6 +81,9 @@ class Variant:
         options += ["--use_demonstrations", "true" if self.demonstrations else "false"]
         if self.train_pairing is not None:
             options += ["--retrieval_train_pairing", self.train_pairing]
+        if self.strategy is not None:
+            options += ["--demonstration_injection", "collator", "--demonstration_strategy", self.strategy,
+                        "--demonstration_position", "before_history"]
         return options
 
 
@@ -79,9 +99,19 @@ VARIANTS: tuple[Variant, ...] = (
     Variant("window_demos_aux_all_labels", "InstructERC, training demonstrations of any label (beyond the paper)",
             ("speaker",), ("main", "impact"), demonstrations=True, impact_alpha=0.1, train_pairing="all_labels",
             in_paper=False, calibrated_as="window_demos_aux"),
+    # Beyond the paper (LM-BFF's remedy for the copying): one demonstration of every label, each drawn from that
+    # label's 8 nearest, in random order, anew every epoch; and one of the 8 nearest of any label, anew every epoch.
+    Variant("window_per_label", "window + one demonstration of every label, drawn per epoch (beyond the paper)", (),
+            ("main",), demonstrations=True, strategy="per_label", in_paper=False, calibrated_as="window_demos",
+            planned=False),
+    Variant("window_sample_topk", "window + a demonstration drawn from the 8 nearest per epoch (beyond the paper)", (),
+            ("main",), demonstrations=True, strategy="sample_topk", in_paper=False, calibrated_as="window_demos",
+            planned=False),
 )
 BY_NAME: dict[str, Variant] = {v.name: v for v in VARIANTS}
 NAMES: tuple[str, ...] = tuple(BY_NAME)
+#: The variants of the default plan.
+PLANNED: tuple[str, ...] = tuple(v.name for v in VARIANTS if v.planned)
 
 
 def variant(name: str) -> Variant:

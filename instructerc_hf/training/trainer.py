@@ -249,10 +249,11 @@ class InstructERCTrainer(SFTTrainer):
         training = model.training
         model.eval()
         try:
-            predictions = score_labels(
-                model, self.processing_class, evaluation.prompts, evaluation.labels,  # type: ignore[arg-type]
-                pack_tokens=evaluation.pack_tokens, progress=False,
-            )
+            with self.accelerator.autocast():  # the training's mixed precision (bf16 autocast): faster here
+                predictions = score_labels(
+                    model, self.processing_class, evaluation.prompts, evaluation.labels,  # type: ignore[arg-type]
+                    pack_tokens=evaluation.pack_tokens, progress=False,
+                )
         finally:
             model.train(training)
         metrics = compute_erc_metrics(

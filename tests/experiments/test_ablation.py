@@ -14,7 +14,9 @@ from experiments.variants import VARIANTS, variant
 
 def test_settings_match_the_real_records(real: dict[str, Record]) -> None:
     args = parse_args([])
-    for v in VARIANTS:
+    recorded_variants = [v for v in VARIANTS if f"ablation-{v.name}-seed42" in real]
+    assert len(recorded_variants) >= 5  # the demonstration strategies' records are in experiments/results-whole
+    for v in recorded_variants:
         for seed in (42, 43):
             recorded = real[f"ablation-{v.name}-seed{seed}"].settings
             planned = ablation.ablation_settings(args, v.name, seed)
@@ -29,6 +31,9 @@ def test_the_all_labels_variant_is_the_full_schedule_with_any_label_training_dem
     assert full[:2] == [sys.executable, "examples/sft.py"]
     assert all_labels == [*full[:cut], "--retrieval_train_pairing", "all_labels", *full[cut:]]
     assert full[-4:] == ["--stage1_epochs", "1.0", "--stage1_max_steps", "3"]
+    per_label = ablation.sft_command(args, "window_per_label", 42, tmp_path / "data", tmp_path / "out")
+    assert per_label[per_label.index("--demonstration_strategy") + 1] == "per_label"
+    assert per_label[per_label.index("--demonstration_injection") + 1] == "collator"
     one_stage = ablation.sft_command(args, "window", 42, tmp_path / "data", tmp_path / "out")
     assert "--stage1_max_steps" not in one_stage and one_stage[-2:] == ["--max_steps", "3"]
 

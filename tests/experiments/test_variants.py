@@ -5,13 +5,15 @@ from __future__ import annotations
 import pytest
 
 from experiments.records import Record
-from experiments.variants import BY_NAME, NAMES, VARIANTS, full_variant, variant
+from experiments.variants import NAMES, PLANNED, VARIANTS, full_variant, variant
 
 
 def test_names_are_unique_and_one_variant_is_the_full_method() -> None:
-    assert len(NAMES) == len(VARIANTS) == 5
+    assert len(NAMES) == len(VARIANTS) == 7
     assert [v.name for v in VARIANTS if v.full] == ["window_demos_aux"] == [full_variant().name]
-    assert [v.name for v in VARIANTS if not v.in_paper] == ["window_demos_aux_all_labels"]
+    assert [v.name for v in VARIANTS if not v.in_paper] == ["window_demos_aux_all_labels", "window_per_label",
+                                                            "window_sample_topk"]
+    assert NAMES[:5] == PLANNED  # the drawing strategies run on request (--variants)
 
 
 def test_the_sft_options_of_each_variant() -> None:
@@ -28,11 +30,13 @@ def test_the_sft_options_of_each_variant() -> None:
 
 def test_derived_facts() -> None:
     assert [v.stages for v in VARIANTS] == [(("plain",),), (("main",),), (("main",),),
-                                            (("speaker",), ("main", "impact")), (("speaker",), ("main", "impact"))]
-    assert [v.two_stage for v in VARIANTS] == [False, False, False, True, True]
-    assert [v.auxiliary for v in VARIANTS] == [False, False, False, True, True]
-    assert [v.demonstrations for v in VARIANTS] == [False, False, True, True, True]
-    assert [v.prompt for v in VARIANTS] == ["plain", "main", "main", "main", "main"]
+                                            (("speaker",), ("main", "impact")), (("speaker",), ("main", "impact")),
+                                            (("main",),), (("main",),)]
+    assert [v.two_stage for v in VARIANTS] == [False, False, False, True, True, False, False]
+    assert [v.auxiliary for v in VARIANTS] == [False, False, False, True, True, False, False]
+    assert [v.demonstrations for v in VARIANTS] == [False, False, True, True, True, True, True]
+    assert [v.prompt for v in VARIANTS] == ["plain", "main", "main", "main", "main", "main", "main"]
+    assert [v.shown for v in VARIANTS] == [0, 0, 1, 1, 1, 7, 1]  # per_label: one of each MELD label
 
 
 def test_a_stand_in_for_calibration_trains_the_same_stages() -> None:
@@ -50,7 +54,7 @@ def test_unknown_variant() -> None:
 
 def test_every_real_ablation_record_names_a_variant_by_its_title(real: dict[str, Record]) -> None:
     runs = [r for r in real.values() if r.group == "ablation"]
-    assert {r.variant for r in runs} == set(BY_NAME)
+    assert {r.variant for r in runs} == set(PLANNED)
     assert all(r.settings["title"] == variant(r.variant).title for r in runs)
     for r in runs:  # the record's training ran the variant's options
         sft = next(s.command for s in r.steps or [] if "examples/sft.py" in s.command)
