@@ -31,6 +31,7 @@ SIZE_FLAGS: tuple[str, ...] = ("fraction", "epochs", "stage1_epochs", "max_steps
 
 def ablation_settings(args: argparse.Namespace, name: str, seed: int) -> dict[str, Any]:
     sizes = {key: getattr(args, key) for key in SIZE_FLAGS}
+    sizes["max_length"] = lookup(name).max_length or args.max_length
     return {"dataset": "meld", "variant": name, "title": lookup(name).title, "seed": seed, **sizes,
             "recipe": rel(RECIPE), "raw_dir": rel(raw_dir(args, "meld"))}
 
@@ -56,7 +57,7 @@ def sft_command(args: argparse.Namespace, name: str, seed: int, data: Path, out:
     """``examples/sft.py`` on the CPU recipe with the variant's options, the seed and the sizes."""
     command = [sys.executable, "examples/sft.py", "--config", rel(RECIPE), *lookup(name).sft_options(),
                "--dataset_path", rel(data), "--window", str(args.window), "--fraction", args.fraction,
-               "--max_length", str(args.max_length), "--max_eval_samples", str(args.eval_samples),
+               "--max_length", str(lookup(name).max_length or args.max_length), "--max_eval_samples", str(args.eval_samples),
                "--num_train_epochs", str(args.epochs), "--eval_steps", str(1 / args.evals),
                "--save_steps", str(1 / args.evals), "--seed", str(seed), "--output_dir", rel(out)]
     if args.max_steps > 0:

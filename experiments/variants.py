@@ -38,6 +38,9 @@ class Variant:
     in_paper: bool = True
     #: Without a calibration run of its own, ``--estimate`` scales this variant's record.
     calibrated_as: str | None = None
+    #: Tokens per training row when the plan's ``--max-length`` is too short for its prompts (per_label's seven
+    #: demonstrations need 512 where the window prompt takes 384).
+    max_length: int | None = None
     #: Part of the default plan (``python -m experiments.run``); else run with ``--variants`` and rendered once it has
     #: records.
     planned: bool = True
@@ -103,7 +106,7 @@ VARIANTS: tuple[Variant, ...] = (
     # label's 8 nearest, in random order, anew every epoch; and one of the 8 nearest of any label, anew every epoch.
     Variant("window_per_label", "window + one demonstration of every label, drawn per epoch (beyond the paper)", (),
             ("main",), demonstrations=True, strategy="per_label", in_paper=False, calibrated_as="window_demos",
-            planned=False),
+            max_length=512, planned=False),
     Variant("window_sample_topk", "window + a demonstration drawn from the 8 nearest per epoch (beyond the paper)", (),
             ("main",), demonstrations=True, strategy="sample_topk", in_paper=False, calibrated_as="window_demos",
             planned=False),
