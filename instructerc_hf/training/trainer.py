@@ -36,10 +36,10 @@ import copy
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import torch
-from datasets import Dataset, IterableDataset
+from datasets import Dataset, IterableDataset, Value
 from peft import PeftModel
 from torch.utils.data import DataLoader
 from transformers import PreTrainedModel, TrainingArguments
@@ -107,6 +107,19 @@ def skipping_preparation(args: SFTConfig | TrainingArguments | None) -> SFTConfi
     return args
 
 
+D = TypeVar("D", Dataset, IterableDataset, None)
+
+
+def with_lengths(dataset: D, column: str) -> D:
+    """``dataset`` with each row's length for ``group_by_length``: rows a collator tokenizes have no ``input_ids``,
+    so the characters of prompt + completion stand in (the sampler needs only an order of sizes). Other datasets
+    (none, iterable, or with the column already) are returned as they are."""
+    if not isinstance(dataset, Dataset) or column in dataset.column_names:
+        return dataset
+    sizes = [len(p) + len(c) for p, c in zip(dataset["prompt"], dataset["completion"], strict=True)]
+    return dataset.add_column(column, sizes, feature=Value("int64"))
+
+
 def _has_loss_weight(datasets: Iterable[Dataset | IterableDataset | None]) -> bool:
     return any(d is not None and LOSS_WEIGHT in get_dataset_column_names(d) for d in datasets)
 
@@ -132,6 +145,11 @@ class InstructERCTrainer(SFTTrainer):
         self._collator_columns: tuple[str, ...] = tuple(getattr(data_collator, "input_columns", ()))
         if self._collator_columns:
             args = skipping_preparation(args)
+            if args.train_sampling_strategy == "group_by_length":  # train and eval samplers group by length
+                train_dataset = with_lengths(train_dataset, args.length_column_name)
+                eval_dataset = {k: with_lengths(d, args.length_column_name) for k, d in eval_dataset.items()} \
+                    if isinstance(eval_dataset, dict) else with_lengths(eval_dataset, args.length_column_name)
+                self._collator_columns += (args.length_column_name,)
         super().__init__(model, args, data_collator, train_dataset, eval_dataset, **kwargs)
         if self._collator_columns:
             self.add_callback(data_collator.epoch_callback())  # type: ignore[union-attr]

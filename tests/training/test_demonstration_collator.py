@@ -220,13 +220,15 @@ def test_smoke_training_on_real_meld_draws_per_epoch(tiny_dir: str, tmp_path: Pa
         "--save_strategy", "no", "--load_best_model_at_end", "false", "--logging_steps", "1", "--disable_tqdm",
         "true", "--report_to", "none", "--use_demonstrations", "true", "--demonstration_injection", "collator",
         "--demonstration_strategy", "per_label", "--demonstration_k", "4", "--retrieval_progress", "false",
-        "--retrieval_cache_dir", str(tmp_path / "embeddings"),
+        "--retrieval_cache_dir", str(tmp_path / "embeddings"), "--demonstration_draws", "2",
+        "--train_sampling_strategy", "group_by_length",  # the collator's rows have no input_ids: lengths stand in
     ])
     stage = summary.stages[-1]
     assert (stage.global_step, stage.epochs, stage.rows) == (2, 2.0, {"main": 4, "impact": 4})
     assert "eval_weighted_f1" in summary.eval_metrics
     retrieval = ERCModelConfig.from_pretrained(tmp_path / "run").retrieval
     assert retrieval is not None
-    assert (retrieval["injection"], retrieval["strategy"], retrieval["candidate_k"]) == ("collator", "per_label", 4)
+    assert (retrieval["injection"], retrieval["strategy"], retrieval["candidate_k"], retrieval["inference_draws"]) == (
+        "collator", "per_label", 4, 2)
     state = json.loads((tmp_path / "run" / "trainer_state.json").read_text())
     assert [entry["epoch"] for entry in state["log_history"] if "loss" in entry] == [1.0, 2.0]
