@@ -44,3 +44,18 @@ def test_build_cli_passes_ratio_mix_ratios_and_the_sampling_seed(tmp_path: Path)
     ratios = build("ratios", "--ratios", "meld=1.5", "iemocap=1", "emorynlp=0.5", "--sampling_seed", "7")
     assert ratios == {"meld": round(1.5 * 5163), "iemocap": 5163, "emorynlp": round(0.5 * 5163)}  # x the smallest
     assert build("even") == {"meld": 5163, "iemocap": 5163, "emorynlp": 5163}
+
+
+def test_a_meld_build_shows_one_progress_bar(tmp_path: Path) -> None:
+    """Issue 16: a build printed about 49 bars (datasets' own per config and split); now one, over the configs."""
+    import os
+    import re
+    import subprocess
+
+    done = subprocess.run(["instructerc-hf", "build", "meld", "--raw-dir", str(require(MELD_CSV)), "--out",
+                           str(tmp_path / "meld"), "--tasks", "main", "speaker"], capture_output=True, text=True,
+                          env={**os.environ, "HF_HUB_OFFLINE": "1"}, timeout=600)
+    assert done.returncode == 0, done.stderr
+    bars = {m.group(1) for m in re.finditer(r"(?:^|[\r\n])([^\r\n]*?):\s+\d+%\|", done.stderr)}
+    assert bars == {"building 4 configs"}, done.stderr[-2000:]
+    assert "FutureWarning" not in done.stderr and "Traceback" not in done.stderr
