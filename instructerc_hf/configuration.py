@@ -27,6 +27,8 @@ class ERCModelConfig:
         tasks: the training tasks, in stage order (e.g. ``[["speaker"], ["main", "impact"]]``).
         base_weights: ``embedded`` when training used the embedded de-quantised GGUF weights of ``base_model``, which
             inference then loads too; ``None`` for the weights ``base_model`` names.
+        chat_template: prompts were rendered through the tokenizer's chat template (:mod:`instructerc_hf.chat`), so
+            inference renders them too; ``False``: the official raw format.
     """
 
     base_model: str
@@ -36,6 +38,7 @@ class ERCModelConfig:
     retrieval: dict[str, Any] | None = None
     tasks: list[list[str]] = field(default_factory=lambda: [["main"]])
     base_weights: str | None = None
+    chat_template: bool = False
 
     @property
     def labels(self) -> tuple[str, ...]:

@@ -9,6 +9,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..chat import render_all
 from ..errors import InputError
 from ..metrics import compute_erc_metrics
 from ..raw_files import check_built_dataset
@@ -62,7 +63,7 @@ def evaluate_adapter(args: EvaluateArguments) -> dict[str, Any]:
     gold = label_strings(data)
     start = time.perf_counter()
     mode = args.mode  # checked in __post_init__
-    prompts = [member["prompt"] for member in members]
+    prompts = [render_all(member["prompt"], tokenizer, erc.chat_template) for member in members]
     keys = list(zip(data["dataset"], data["dialogue_id"], strict=True)) if "dialogue_id" in data.column_names \
         else list(range(len(data)))
     predictions = predict_sharded(  # one process, or whole conversations per process under accelerate launch

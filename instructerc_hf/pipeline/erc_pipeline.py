@@ -49,6 +49,7 @@ from typing import TYPE_CHECKING, Any
 from transformers import Pipeline
 from transformers.pipelines import PIPELINE_REGISTRY
 
+from ..chat import render_all, template_tokens
 from ..configuration import ERCModelConfig
 from ..inference.adapter import load_adapter
 from ..inference.defaults import MODES
@@ -214,16 +215,17 @@ class ERCPipeline(Pipeline):
         if self.retriever is not None:  # all-labels pairing: no label is read
             members = [[demonstrated_prompt(p, demos, config.prompt) for p, demos in zip(prompts, shown, strict=True)]
                        for shown in inference_demonstrations(self.retriever, [turn.text for turn in turns], draws)]
-        if limit is None:
-            return members, 0
         tokenizer: PreTrainedTokenizerBase = self.tokenizer  # type: ignore[assignment]
-        fitted, shortened = [], 0
-        for member in members:
-            done, report = fit_to_positions(member, turns, config.task, config.prompt.window, tokenizer, limit,
-                                            self._completion)
-            fitted.append(done)
-            shortened = max(shortened, report.num_shortened)
-        return fitted, shortened
+        fitted, shortened = members, 0
+        if limit is not None:
+            fitted = []
+            for member in members:
+                done, report = fit_to_positions(member, turns, config.task, config.prompt.window, tokenizer,
+                                                limit - template_tokens(tokenizer, config.chat_template),
+                                                self._completion)
+                fitted.append(done)
+                shortened = max(shortened, report.num_shortened)
+        return [render_all(member, tokenizer, config.chat_template) for member in fitted], shortened
 
     def preprocess(self, dialogue: ConversationInput, draws: int | None = None) -> dict[str, Any]:  # type: ignore[override]
         members, shortened = self._prompts(list(dialogue.turns), position_limit(self.model, self.tokenizer),

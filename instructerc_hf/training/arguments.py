@@ -137,6 +137,11 @@ class ERCTaskArguments:
         metadata={"help": "Evaluate weighted F1 etc. by label scoring on the validation split (eval_weighted_f1)."},
     )
     eval_pack_tokens: int = field(default=DEFAULT_PACK_TOKENS, metadata={"help": "Tokens per label-scoring forward pass."})
+    chat_template: bool = field(
+        default=False,
+        metadata={"help": "Render every prompt as a user turn of the backbone's chat template (saved with the adapter; "
+                          "inference does the same). Default: the official raw format, for paper reproduction."},
+    )
     early_stopping_patience: int | None = field(
         default=None, metadata={"help": "Stop after this many evaluations without improvement of the metric."}
     )

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from datasets import Dataset, DatasetDict, Value, concatenate_datasets, load_dataset
 from transformers import PreTrainedTokenizerBase
 
+from ..chat import check_chat_template, render, template_tokens
 from ..data.builder import InstructERCBuilder, config_name, label_strings
 from ..data.export import repo_config_name
 from ..data.options import OWN_CORPUS_OPTIONS
@@ -107,8 +108,10 @@ def prepare_task(
     tokenizer: PreTrainedTokenizerBase,
     max_length: int | None,
     demonstrate: Demonstrator | None = None,
+    chat_template: bool = False,
 ) -> TaskSplits:
-    """Load, sample, demonstrate (main task only) and fit one task's train and validation rows."""
+    """Load, sample, demonstrate (main task only) and fit one task's train and validation rows; with
+    ``chat_template``, render them (:mod:`instructerc_hf.chat`) within ``max_length``."""
     splits = load_task_splits(data, task)
     sampled = splits["train"].select(training_indices(splits["train"], data))
     train = _first(sampled, data.max_train_samples)
@@ -116,12 +119,32 @@ def prepare_task(
     demonstrate = demonstrate if task == "main" else None
     if demonstrate is not None:
         train, validation = demonstrate(sampled, train, validation, tokenizer)
-    train, train_fit = fit_prompts(train, tokenizer, max_length, split_turns(splits["train"], task), data.window)
+    budget = None if max_length is None else max_length - template_tokens(tokenizer, chat_template)
+    train, train_fit = fit_prompts(train, tokenizer, budget, split_turns(splits["train"], task), data.window)
     validation, validation_fit = fit_prompts(
-        validation, tokenizer, max_length, split_turns(splits["validation"], task), data.window
+        validation, tokenizer, budget, split_turns(splits["validation"], task), data.window
     )
     part = TaskSplits(task, train, validation, {"train": train_fit, "validation": validation_fit})
-    return demonstrate.finish(part, max_length) if demonstrate is not None else part
+    part = demonstrate.finish(part, max_length) if demonstrate is not None else part
+    return rendered(part, tokenizer) if chat_template else part
+
+
+def rendered(part: TaskSplits, tokenizer: PreTrainedTokenizerBase) -> TaskSplits:
+    """``part`` with every prompt rendered through the chat template; rows the collator draws demonstrations for
+    are rendered by it, after the draw."""
+
+    def render_rows(dataset: Dataset) -> Dataset:
+        rows = dataset[DEMONSTRATION_ROW] if DEMONSTRATION_ROW in dataset.column_names else [-1] * len(dataset)
+        prompts = [p if row >= 0 else render(p, tokenizer) for p, row in zip(dataset["prompt"], rows, strict=True)]
+        order = dataset.column_names
+        return dataset.remove_columns("prompt").add_column("prompt", prompts, feature=Value("string")) \
+            .select_columns(order)
+
+    check_chat_template(tokenizer)
+    part.train, part.validation = render_rows(part.train), render_rows(part.validation)
+    if part.collator is not None:
+        part.collator.chat_template = True
+    return part
 
 
 class Demonstrator:

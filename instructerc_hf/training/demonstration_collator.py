@@ -31,6 +31,7 @@ from transformers import PreTrainedTokenizerBase, TrainerCallback, TrainerContro
 from trl.data_utils import common_prefix_length
 from trl.trainer.sft_trainer import DataCollatorForLanguageModeling
 
+from ..chat import render
 from ..prompts import PromptConfig, demonstration_text, with_demonstration, without_demonstration
 from ..retrieval.domain_base import columns
 from ..retrieval.inject import demonstrated_prompt, worded
@@ -87,6 +88,8 @@ class DemonstrationCollator:
     truncation_mode: str = "keep_start"
     pad_to_multiple_of: int | None = None
     epoch: int = 0
+    #: Render the drawn prompts through the tokenizer's chat template (rows without a draw come rendered).
+    chat_template: bool = False
 
     #: The dataset columns the collator reads (``SFTTrainer`` must not remove them).
     input_columns: ClassVar[tuple[str, ...]] = ("prompt", "completion", DEMONSTRATION_ROW, LOSS_WEIGHT)
@@ -102,8 +105,9 @@ class DemonstrationCollator:
         row = example.get(DEMONSTRATION_ROW)
         if row is None or row < 0:
             return str(example["prompt"])
-        return demonstrated_prompt(example["prompt"], self.draws.demonstrations(int(row), self.epoch),
-                                   self.prompt_config)
+        prompt = demonstrated_prompt(example["prompt"], self.draws.demonstrations(int(row), self.epoch),
+                                     self.prompt_config)
+        return render(prompt, self.tokenizer) if self.chat_template else prompt
 
     def features(self, example: dict[str, Any]) -> dict[str, list[int]]:
         """``input_ids`` and ``labels`` of one example."""

@@ -197,7 +197,7 @@ def prepare_parts(
     """Every task's rows, loaded once, and the domain base their demonstrations come from (``None`` without)."""
     names = dict.fromkeys(task for stage in tasks.stages() for task in stage)
     demonstrate = Demonstrator(retrieval, prompts) if retrieval.use_demonstrations else None
-    parts = {task: prepare_task(data, task, tokenizer, max_length, demonstrate) for task in names}
+    parts = {task: prepare_task(data, task, tokenizer, max_length, demonstrate, tasks.chat_template) for task in names}
     return parts, demonstrate.base if demonstrate is not None else None
 
 

@@ -90,4 +90,5 @@ def erc_model_config(
         retrieval=retrieval.retrieval_config().to_dict() if retrieval.use_demonstrations else None,
         tasks=tasks.stages(),
         base_weights=EMBEDDED_WEIGHTS if is_embedded(resolved_base) else None,
+        chat_template=tasks.chat_template,
     )
