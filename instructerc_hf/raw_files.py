@@ -73,8 +73,8 @@ def build_advice(path: str | Path) -> str:
             "`instructerc-hf evaluate`")
 
 
-def check_built_dataset(dataset: str, config: str) -> None:
-    """Refuse a local folder that ``instructerc-hf build`` did not write, or that lacks ``config``.
+def check_built_dataset(dataset: str, config: str | None) -> None:
+    """Refuse a local folder that ``instructerc-hf build`` did not write, or that lacks ``config`` (if given).
 
     A name that is no local folder is left to ``load_dataset`` (a Hub id).
 
@@ -91,5 +91,5 @@ def check_built_dataset(dataset: str, config: str) -> None:
     if not configs:
         raise NotBuiltError(f"{folder} is not a dataset built by `instructerc-hf build` (no <config>/<split>-*.parquet "
                             "files); " + build_advice(folder))
-    if config not in configs:
+    if config is not None and config not in configs:
         raise NotBuiltError(f"{folder} has no config {config!r}; its configs: {configs} (--config)")

@@ -186,13 +186,14 @@ def write_conversations(folder: Path, suffix: str, train: list[dict] | None = No
     return folder
 
 
-def built_folder(folder: Path, rows: dict[str, list[Any]]) -> Path:
-    """A folder laid out as ``instructerc-hf build`` writes it, holding ``rows`` as the ``main`` test split."""
+def built_folder(folder: Path, rows: dict[str, list[Any]], config: str = "main") -> Path:
+    """A folder laid out as ``instructerc-hf build`` writes it, holding ``rows`` as the ``config`` test split."""
     from datasets import Dataset
 
-    (folder / "main").mkdir(parents=True)
+    (folder / config).mkdir(parents=True)
     (folder / "README.md").write_text(
-        "---\nconfigs:\n- config_name: main\n  data_files:\n  - split: test\n    path: main/test-*.parquet\n---\n"
+        f"---\nconfigs:\n- config_name: {config}\n  data_files:\n  - split: test\n    path: {config}/test-*.parquet\n"
+        "---\n"
     )
-    Dataset.from_dict(rows).to_parquet(str(folder / "main" / "test-00000-of-00001.parquet"))
+    Dataset.from_dict(rows).to_parquet(str(folder / config / "test-00000-of-00001.parquet"))
     return folder

@@ -65,7 +65,18 @@ class EvaluateArguments(InferenceArguments):
 
     dataset: str = field(metadata={"help": "Dataset folder made by `instructerc-hf build` (not raw files), or its "
                                            "Hub id."})
-    config: str = field(default="main", metadata={"help": "Dataset config (task rows with prompts)."})
+    config: str | None = field(
+        default=None,
+        metadata={"help": "Dataset config (task rows with prompts). Default: the adapter's emotion task, main or plain."},
+    )
     split: str = field(default="test", metadata={"help": "Split to evaluate."})
     output_dir: str = field(default="eval", metadata={"help": "Where metrics.json and the plots go."})
     limit: int | None = field(default=None, metadata={"help": "Evaluate the first N rows only."})
+
+    def dataset_config(self) -> str:
+        """``config``, or the adapter's emotion task (``main`` or ``plain``, from its ``instructerc_config.json``)."""
+        if self.config is not None:
+            return self.config
+        from ..configuration import ERCModelConfig
+
+        return ERCModelConfig.from_pretrained(self.model).task

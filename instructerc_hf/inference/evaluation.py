@@ -53,7 +53,9 @@ def evaluate_adapter(args: EvaluateArguments) -> dict[str, Any]:
     from ..data.builder import label_strings
     from ..retrieval.inject import demonstration_labels
 
-    data = load_split(args.dataset, args.config, args.split)
+    check_built_dataset(args.dataset, args.config)  # raw files are refused before the adapter is read
+    config = args.dataset_config()
+    data = load_split(args.dataset, config, args.split)
     total = len(data)
     if args.limit is not None:
         data = data.select(range(min(args.limit, total)))
@@ -79,7 +81,7 @@ def evaluate_adapter(args: EvaluateArguments) -> dict[str, Any]:
     if len(members) > 1:
         metrics.update(draw_metrics(members, predictions, gold, erc.labels))
     metrics.update({
-        "model": args.model, "dataset": args.dataset, "config": args.config, "split": args.split,
+        "model": args.model, "dataset": args.dataset, "config": config, "split": args.split,
         "split_size": total, "mode": args.mode, "options": args.options(), "demonstration_draws": len(members),
         "seconds": seconds, "utterances_per_second": len(data) / seconds,
     })

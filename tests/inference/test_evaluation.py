@@ -62,3 +62,17 @@ def test_evaluate_refuses_raw_files_before_loading_the_model(tmp_path: Path) -> 
     (tmp_path / "train_sent_emo.csv").write_text("Sr No.,Utterance\n")
     with pytest.raises(NotBuiltError, match="instructerc-hf build meld --raw-dir"):
         evaluate_adapter(EvaluateArguments(model=str(tmp_path / "no-adapter"), dataset=str(tmp_path)))
+
+
+def test_the_config_defaults_to_the_adapters_task(tmp_path: Path) -> None:
+    from helpers import build_tiny_adapter
+
+    from instructerc_hf.inference.arguments import EvaluateArguments
+    from instructerc_hf.inference.evaluation import evaluate_adapter
+
+    plain = build_tiny_adapter(tmp_path / "plain", tasks=[["plain"]])
+    folder = built_folder(tmp_path / "data", {"prompt": ["Oh no!", "Yay!"], "label": ["sad", "joyful"]}, "plain")
+    args = EvaluateArguments(model=str(plain), dataset=str(folder), output_dir=str(tmp_path / "eval"))
+    assert args.dataset_config() == "plain"
+    assert evaluate_adapter(args)["config"] == "plain"
+    assert EvaluateArguments(model=str(plain), dataset=str(folder), config="main").dataset_config() == "main"
