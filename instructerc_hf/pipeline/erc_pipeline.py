@@ -123,6 +123,7 @@ class ERCPipeline(Pipeline):
         self.retriever = retriever
         self._check_draws(self._preprocess_params.get("draws", 1))
         self._completion = longest_completion(self.tokenizer, config.labels)
+        self._template_tokens = template_tokens(self.tokenizer, config.chat_template)  # once, not per prompt list
 
     def _sanitize_parameters(  # type: ignore[override]
         self,
@@ -221,7 +222,7 @@ class ERCPipeline(Pipeline):
             fitted = []
             for member in members:
                 done, report = fit_to_positions(member, turns, config.task, config.prompt.window, tokenizer,
-                                                limit - template_tokens(tokenizer, config.chat_template),
+                                                limit - self._template_tokens,
                                                 self._completion)
                 fitted.append(done)
                 shortened = max(shortened, report.num_shortened)
