@@ -143,6 +143,8 @@ def ablation_experiment(args: argparse.Namespace, name: str, seed: int) -> Exper
                         "training": training_figures(out, summary)},
             "steps": steps, "adapter": rel(out), "reused_adapter": reused,
             "test_ids": [f"{p['dialogue_id']}/{p['turn']}" for p in predictions],
+            "test_labels": [p["gold"] for p in predictions],
+            "test_predictions": {name: [p.get("label") or "" for p in predictions]},  # "": no label (unparseable)
         }
 
     flags = ["--variants", name, "--seeds", str(seed)]

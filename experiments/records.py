@@ -127,8 +127,9 @@ class Record:
     reused_adapter: bool | None = _optional()  # ablation
     train_utterances: int | None = _optional()  # baselines
     test_ids: list[str] | None = _optional()  # baselines, zero_shot, ablation: ``dialogue_id/turn`` scored
-    test_labels: list[str] | None = _optional()  # baselines
-    test_predictions: dict[str, list[str]] | None = _optional()  # baselines, per method
+    test_labels: list[str] | None = _optional()  # baselines, newer ablation records: the gold labels of test_ids
+    #: baselines: per method; newer ablation records: ``{variant: labels}`` (paired comparisons on the same utterances)
+    test_predictions: dict[str, list[str]] | None = _optional()
     peak_rss_mb: float | None = _optional()  # speed
     details: dict[str, Any] | None = _optional()  # speed, newer records: the benchmark's other figures
 
