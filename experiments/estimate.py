@@ -142,8 +142,12 @@ def estimate_seconds(args: argparse.Namespace, experiment: Experiment, calibrati
         same = [r for r in calibration.values() if r.group == "zero_shot"]
         if not same:
             return None
+        from instructerc_hf.registry import PUBLISHED_UTTERANCES
+
+        size = next(n["test"] for (name, _), n in PUBLISHED_UTTERANCES.items() if name == settings["dataset"])
         per_utterance = statistics.mean(r.metrics["seconds"] / r.metrics["num_examples"] for r in same)
-        return per_utterance * args.limit + statistics.mean(r.wall_seconds - r.metrics["seconds"] for r in same)
+        rows = min(args.limit or size, size)
+        return per_utterance * rows + statistics.mean(r.wall_seconds - r.metrics["seconds"] for r in same)
     record = calibration.get(experiment.name)
     if record is None:
         return None

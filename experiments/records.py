@@ -18,12 +18,15 @@ from typing import Any, TypedDict
 
 from . import REPO
 
-GROUPS: tuple[str, ...] = ("baselines", "zero_shot", "ablation", "speed")
+GROUPS: tuple[str, ...] = ("baselines", "classifier", "zero_shot", "ablation", "speed")
 #: What the driver writes, so that its own outputs do not make the working tree count as dirty.
 OUTPUTS: tuple[str, ...] = ("experiments/results", "docs/RESULTS.md", "docs/results.png")
 #: Paths in the settings of records written before the harness moved from ``benchmarks/`` to ``experiments/``: the
 #: same files, so such a record's settings still match a plan's (:func:`comparable_settings`).
 MOVED_PATHS: dict[str, str] = {"benchmarks/recipes/meld_smollm2_cpu.yaml": "experiments/recipes/meld_smollm2_cpu.yaml"}
+#: Settings a group gained after its first records, with the value those records were made at
+#: (:func:`comparable_settings`): the whole train split, and the official raw prompt.
+ADDED_SETTINGS: dict[str, dict[str, Any]] = {"baselines": {"fraction": "1"}, "zero_shot": {"chat_template": False}}
 #: The figures of ``compute_erc_metrics`` a record keeps (rates as fractions, scores as percentages).
 SLIM_KEYS: tuple[str, ...] = (
     "weighted_f1", "accuracy", "macro_f1", "num_examples", "unparseable_rate", "demonstration_copy_rate",
@@ -119,16 +122,18 @@ class Record:
     wall_seconds: float = 0.0
     settings: dict[str, Any] = field(default_factory=dict)
     #: baselines: ``{method: Scores}``; zero_shot: Scores; ablation: ``{"test", "validation": Scores,
-    #: "training": Training}``; speed: the benchmark's figures (:mod:`experiments.benches`).
+    #: "training": Training}``; classifier: the same with its own training figures
+    #: (:func:`experiments.classifier.train_classifier`); speed: the benchmark's figures (:mod:`experiments.benches`).
     metrics: dict[str, Any] = field(default_factory=dict)
     output: str | None = _optional()  # speed: what the benchmark printed
     steps: list[Step] | None = _optional()  # ablation, speed
     adapter: str | None = _optional()  # ablation
     reused_adapter: bool | None = _optional()  # ablation
-    train_utterances: int | None = _optional()  # baselines
-    test_ids: list[str] | None = _optional()  # baselines, zero_shot, ablation: ``dialogue_id/turn`` scored
-    test_labels: list[str] | None = _optional()  # baselines, newer ablation records: the gold labels of test_ids
-    #: baselines: per method; newer ablation records: ``{variant: labels}`` (paired comparisons on the same utterances)
+    train_utterances: int | None = _optional()  # baselines, classifier
+    test_ids: list[str] | None = _optional()  # every group but speed: ``dialogue_id/turn`` scored
+    test_labels: list[str] | None = _optional()  # baselines, classifier, newer others: the gold labels of test_ids
+    #: baselines: per method; classifier, newer ablation and zero-shot records: ``{method or variant: labels}``
+    #: (paired comparisons on the same utterances)
     test_predictions: dict[str, list[str]] | None = _optional()
     peak_rss_mb: float | None = _optional()  # speed
     details: dict[str, Any] | None = _optional()  # speed, newer records: the benchmark's other figures
@@ -210,9 +215,11 @@ class Record:
         return json.dumps(self.to_dict(), indent=1, ensure_ascii=False) + "\n"
 
 
-def comparable_settings(settings: dict[str, Any]) -> dict[str, Any]:
-    """``settings`` with the paths of :data:`MOVED_PATHS` as they are now."""
-    return {k: MOVED_PATHS.get(v, v) if isinstance(v, str) else v for k, v in settings.items()}
+def comparable_settings(record: Record) -> dict[str, Any]:
+    """``record``'s settings as a plan writes them now: the paths of :data:`MOVED_PATHS` moved, the
+    :data:`ADDED_SETTINGS` of its group filled in where absent."""
+    settings = {k: MOVED_PATHS.get(v, v) if isinstance(v, str) else v for k, v in record.settings.items()}
+    return {**settings, **{k: v for k, v in ADDED_SETTINGS.get(record.group, {}).items() if k not in settings}}
 
 
 def load_record(path: Path) -> Record:

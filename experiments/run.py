@@ -2,10 +2,14 @@
 
 Groups (all by default, in this order):
 
-- ``baselines``: majority class and TF-IDF + logistic regression (``experiments/baselines.py``) on each dataset's
-  test split, with their test predictions (so a subset can be compared later);
+- ``baselines``: majority class, TF-IDF + LR and frozen MiniLM + LR (``experiments/baselines.py``) on each
+  dataset's test split, fitted on each of ``--fractions`` of its train split, with their test predictions (so a
+  subset can be compared later);
+- ``classifier``: all-MiniLM-L6-v2 fine-tuned as a classifier (``experiments/classifier.py``) per dataset,
+  ``--fractions``, ``--context-turns`` (0: the utterance alone) and seed, selected on the validation split;
 - ``zero_shot``: SmolLM2-135M-Instruct, untrained, on the InstructERC main prompt, label scoring, the first
-  ``--limit`` test utterances of each dataset;
+  ``--limit`` test utterances of each dataset (0: all), in the official raw format and/or through its chat template
+  (``--zero-shot-formats``);
 - ``ablation``: LoRA on MELD at ``--fraction`` of the training split, per variant (``experiments/variants.py``) and
   seed: ``examples/sft.py`` with ``experiments/recipes/meld_smollm2_cpu.yaml``, the adapter selected on
   ``--eval-samples`` validation utterances, then ``instructerc-hf evaluate`` (label scoring) on the first
@@ -34,7 +38,7 @@ from pathlib import Path
 from . import DATA_DIR, RENDERER, RESULTS_DIR, WORK_DIR, corpora, variants
 from .ablation import ablation_experiment
 from .benches import BENCHES
-from .groups import Experiment, baselines_experiment, speed_experiment, zero_shot_experiment
+from .groups import Experiment, baselines_experiment, classifier_experiment, speed_experiment, zero_shot_experiment
 from .records import GROUPS, Machine, Record, comparable_settings, git_state, load_record, now, save_record
 from .shell import rel
 
@@ -44,9 +48,13 @@ def plan(args: argparse.Namespace) -> list[Experiment]:
     experiments: list[Experiment] = []
     for group in args.groups:
         if group == "baselines":
-            experiments += [baselines_experiment(args, d) for d in args.datasets]
+            experiments += [baselines_experiment(args, d, f) for d in args.datasets for f in args.fractions]
+        elif group == "classifier":
+            experiments += [classifier_experiment(args, d, c, f, s) for d in args.datasets for f in args.fractions
+                            for c in args.context_turns for s in args.seeds]
         elif group == "zero_shot":
-            experiments += [zero_shot_experiment(args, d) for d in args.datasets]
+            experiments += [zero_shot_experiment(args, d, f == "chat") for d in args.datasets
+                            for f in args.zero_shot_formats]
         elif group == "ablation":
             experiments += [ablation_experiment(args, v, s) for s in args.seeds for v in args.variants]
         else:
@@ -61,7 +69,7 @@ def settings_conflicts(experiments: Sequence[Experiment], results_dir: Path) -> 
         path = results_dir / f"{experiment.name}.json"
         if not path.exists():
             continue
-        recorded = comparable_settings(load_record(path).settings)
+        recorded = comparable_settings(load_record(path))
         if recorded != experiment.settings:
             changed = sorted(k for k in {*recorded, *experiment.settings}
                              if recorded.get(k) != experiment.settings.get(k))
@@ -100,7 +108,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     select = parser.add_argument_group("selection")
     select.add_argument("--datasets", nargs="+", choices=corpora.NAMES, default=list(corpora.NAMES))
     select.add_argument("--variants", nargs="+", choices=variants.NAMES, default=list(variants.PLANNED))
-    select.add_argument("--seeds", nargs="+", type=int, default=[42, 43], help="ablation training seeds")
+    select.add_argument("--seeds", nargs="+", type=int, default=[42, 43], help="training seeds (ablation, classifier)")
+    select.add_argument("--fractions", nargs="+", default=["1"],
+                        help="baselines, classifier: fractions of the train split to fit on (equal-data rows: 1 1/8)")
+    select.add_argument("--context-turns", nargs="+", type=int, default=[0, 12],
+                        help="classifier: previous turns shown before the utterance (0: the utterance alone)")
+    select.add_argument("--zero-shot-formats", nargs="+", choices=("raw", "chat"), default=["raw"],
+                        help="zero_shot: the official raw prompt and/or the prompt through the chat template")
     select.add_argument("--benches", nargs="+", choices=BENCHES, default=list(BENCHES))
     sizes = parser.add_argument_group("sizes (defaults: the whole plan in about 6 h of a 2-core CPU; see --estimate)")
     sizes.add_argument("--fraction", default="1/8", help="ablation: low-resource fraction of MELD train (paper: 1/8)")
@@ -112,7 +126,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     sizes.add_argument("--eval-samples", type=int, default=200, help="ablation: validation utterances for selection")
     sizes.add_argument("--evals", type=int, default=2, help="ablation: validation evaluations per run")
     sizes.add_argument("--test-limit", type=int, default=600, help="ablation: first N test utterances (0: all)")
-    sizes.add_argument("--limit", type=int, default=200, help="zero-shot: first N test utterances per dataset")
+    sizes.add_argument("--limit", type=int, default=200, help="zero-shot: first N test utterances per dataset (0: all)")
     sizes.add_argument("--seed", type=int, default=42, help="baselines: logistic regression seed")
     sizes.add_argument("--speed-steps", type=int, default=6, help="speed: timed steps of bench_training")
     sizes.add_argument("--speed-limit", type=int, default=200, help="speed: test utterances of bench_inference")

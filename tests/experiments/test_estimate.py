@@ -48,6 +48,9 @@ def test_estimate_seconds(real: dict[str, Record]) -> None:
                                demonstration=estimate.demonstration_tokens(real))
     seconds = estimate.estimate_seconds(args, ablation_experiment(args, "window", 43), real, sizes, 4)
     assert seconds is not None and 25 * 60 < seconds < 35 * 60  # docs/experiments.md: 29.9 min
-    zero = estimate.estimate_seconds(args, zero_shot_experiment(args, "meld"), real, sizes, 4)
+    zero = estimate.estimate_seconds(args, zero_shot_experiment(args, "meld", False), real, sizes, 4)
     assert zero is not None and 0.5 * 60 < zero < 2 * 60
-    assert estimate.estimate_seconds(args, zero_shot_experiment(args, "meld"), {}, sizes, 4) is None
+    whole = estimate.estimate_seconds(parse_args(["--limit", "0"]), zero_shot_experiment(args, "meld", False), real,
+                                      sizes, 4)
+    assert whole is not None and 8 * zero < whole < 13.05 * zero  # all 2610 MELD test utterances, not 200
+    assert estimate.estimate_seconds(args, zero_shot_experiment(args, "meld", False), {}, sizes, 4) is None

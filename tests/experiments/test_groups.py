@@ -10,7 +10,7 @@ import pytest
 
 from experiments import groups
 from experiments.benches import FIGURES, BenchOutputError
-from experiments.records import Record
+from experiments.records import ADDED_SETTINGS, Record, comparable_settings
 from experiments.run import parse_args
 from experiments.shell import Completed
 
@@ -18,8 +18,10 @@ from experiments.shell import Completed
 def test_settings_and_commands_match_the_real_records(real: dict[str, Record]) -> None:
     args = parse_args([])
     for dataset in ("meld", "iemocap", "emorynlp"):
-        assert groups.baselines_experiment(args, dataset).settings == real[f"baselines-{dataset}"].settings
-        assert groups.zero_shot_experiment(args, dataset).settings == real[f"zero_shot-{dataset}"].settings
+        for name, experiment in ((f"baselines-{dataset}", groups.baselines_experiment(args, dataset, "1")),
+                                 (f"zero_shot-{dataset}", groups.zero_shot_experiment(args, dataset, False))):
+            assert experiment.name == name and experiment.settings == comparable_settings(real[name])
+            assert set(experiment.settings) - set(real[name].settings) == set(ADDED_SETTINGS[experiment.group])
     for bench in FIGURES:
         assert groups.bench_options(args, bench) == real[f"speed-{bench}"].settings["arguments"]
     assert groups.driver_command(args, "speed", ["--benches", "build"]) == \

@@ -78,7 +78,8 @@ def test_schema_errors() -> None:
 def test_the_settings_of_records_written_before_the_move(real: dict[str, Record]) -> None:
     old = real["ablation-plain-seed42"].settings
     assert old["recipe"] in MOVED_PATHS
-    assert comparable_settings(old) == {**old, "recipe": "experiments/recipes/meld_smollm2_cpu.yaml"}
+    assert comparable_settings(real["ablation-plain-seed42"]) == {**old,
+                                                                  "recipe": "experiments/recipes/meld_smollm2_cpu.yaml"}
     assert (RESULTS_DIR.parent / "recipes" / "meld_smollm2_cpu.yaml").is_file()
 
 
@@ -89,4 +90,4 @@ def test_slim_metrics_and_the_context() -> None:
     state = git_state()
     assert set(state) == {"git_commit", "git_dirty", "git_changes"}
     assert not any("experiments/results" in change for change in state["git_changes"])
-    assert GROUPS == ("baselines", "zero_shot", "ablation", "speed")
+    assert GROUPS == ("baselines", "classifier", "zero_shot", "ablation", "speed")

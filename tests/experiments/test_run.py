@@ -18,19 +18,27 @@ from experiments.run import parse_args, plan, run_experiment, settings_conflicts
 
 def test_the_default_plan() -> None:
     args = parse_args([])
-    assert args.groups == ["baselines", "zero_shot", "ablation", "speed"]
+    assert args.groups == ["baselines", "classifier", "zero_shot", "ablation", "speed"]
     names = [e.name for e in plan(args)]
-    assert len(names) == 20 and sorted(names) == sorted(p.stem for p in RESULTS_DIR.glob("*.json"))
-    assert names[6:8] == ["ablation-plain-seed42", "ablation-window-seed42"]  # seed by seed, variants in order
+    classifier = [n for n in names if n.startswith("classifier-")]
+    assert classifier[:4] == ["classifier-meld-context0-seed42", "classifier-meld-context0-seed43",
+                              "classifier-meld-context12-seed42", "classifier-meld-context12-seed43"]
+    assert len(classifier) == 12 and len(names) == 32
+    assert sorted(set(names) - set(classifier)) == sorted(p.stem for p in RESULTS_DIR.glob("*.json"))
+    assert names[18:20] == ["ablation-plain-seed42", "ablation-window-seed42"]  # seed by seed, variants in order
 
 
 def test_the_real_records_are_the_default_plan_done(real: dict[str, Record]) -> None:
-    """Same settings (records made before the move included): a plain run skips all of them."""
-    experiments = plan(parse_args([]))
+    """Same settings (records made before the move, or before a group gained a setting, included): a plain run skips
+    all of them; the ablation and speed commands are those of the old driver."""
+    experiments = [e for e in plan(parse_args([])) if e.group != "classifier"]
     assert settings_conflicts(experiments, RESULTS_DIR) == []
     for experiment in experiments:
         old = real[experiment.name].command.split(" ", 2)[2]  # python benchmarks/run_experiments.py <arguments>
-        assert experiment.command == f"python -m experiments.run {old}"
+        if experiment.group in ("ablation", "speed"):
+            assert experiment.command == f"python -m experiments.run {old}"
+    assert plan(parse_args(["baselines", "--datasets", "meld"]))[0].command == \
+        "python -m experiments.run baselines --datasets meld --fractions 1 --seed 42 --force"
 
 
 def test_other_settings_are_reported(tmp_path: Path) -> None:
