@@ -19,6 +19,9 @@ REPO = Path(__file__).resolve().parents[1]
 #: The harness itself, its records and its training recipe.
 HOME = REPO / "experiments"
 RESULTS_DIR = HOME / "results"
+#: The fair protocol's records (issue 18): every method selected on the whole validation split, scored on the whole
+#: test split, with its test predictions (:mod:`experiments.protocol`).
+WHOLE_RESULTS_DIR = HOME / "results-whole"
 RECIPE = HOME / "recipes" / "meld_smollm2_cpu.yaml"
 #: Built data, adapters, logs and bench figures (git-ignored).
 WORK_DIR = REPO / "outputs" / "experiments"

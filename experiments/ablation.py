@@ -11,12 +11,13 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import math
 import shutil
 import sys
 from pathlib import Path
 from typing import Any
 
-from instructerc_hf.registry import METRICS_FILE, PREDICTIONS_FILE, STAGE1_DIR, SUMMARY_NAME
+from instructerc_hf.registry import ADAPTER_WEIGHTS_NAME, METRICS_FILE, PREDICTIONS_FILE, STAGE1_DIR, SUMMARY_NAME
 
 from . import RECIPE
 from .groups import Body, Experiment, driver_command, raw_dir
@@ -92,6 +93,14 @@ def stage_training(state: dict[str, Any], batch: int) -> dict[str, float]:
             "steps": state["global_step"]}
 
 
+def adapter_parameters(out: Path) -> int:
+    """The trained parameters of the run: every tensor of its saved adapter (LoRA matrices, any saved modules)."""
+    from safetensors import safe_open
+
+    with safe_open(str(out / ADAPTER_WEIGHTS_NAME), framework="np") as weights:
+        return sum(math.prod(weights.get_slice(name).get_shape()) for name in weights.keys())  # noqa: SIM118
+
+
 def training_figures(out: Path, summary: dict[str, Any]) -> Training:
     """What the run's files (``summary``: its training summary) say about training: rows per stage, time, throughput
     and the validation history."""
@@ -111,6 +120,7 @@ def training_figures(out: Path, summary: dict[str, Any]) -> Training:
         "validation_history": [{"step": e["step"], "weighted_f1": e.get("eval_weighted_f1")}
                                for e in state["log_history"] if "eval_runtime" in e],
         "best_step": state.get("best_global_step"),
+        "trainable_parameters": adapter_parameters(out),
     }
     return Training(**figures)  # type: ignore[typeddict-item]
 

@@ -31,8 +31,8 @@ METHODS: tuple[str, ...] = ("majority", "tfidf_lr", "frozen_minilm_lr")
 #: The seed of the low-resource subset: the training data's ``sampling_seed`` default, so both see the same rows.
 SAMPLING_SEED = 42
 Texts = dict[str, tuple[list[str], list[str]]]
-#: Fitted on the train texts, turns every split's texts into features.
-Featurizer = Callable[[Texts], dict[str, Any]]
+#: Fitted on the train texts, it returns the function that turns texts into features.
+Featurizer = Callable[[list[str]], Callable[[list[str]], Any]]
 
 
 def train_subset(count: int, dataset: str, fraction: str) -> list[int]:
@@ -53,44 +53,52 @@ def split_texts(dialogue_corpus: Any, fraction: str = "1") -> Texts:
     return data
 
 
-def tfidf_features(data: Texts) -> dict[str, Any]:
-    """Word uni- and bigram TF-IDF (sublinear term frequency), the vocabulary fitted on train."""
+def tfidf_features(train: list[str]) -> Callable[[list[str]], Any]:
+    """Word uni- and bigram TF-IDF (sublinear term frequency), the vocabulary fitted on ``train``."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    vectorizer = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True).fit(data["train"][0])
-    return {split: vectorizer.transform(texts) for split, (texts, _) in data.items()}
+    return TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True).fit(train).transform
 
 
-def minilm_features(data: Texts) -> dict[str, Any]:
-    """The embedded all-MiniLM-L6-v2's normalized sentence embeddings (frozen)."""
+def minilm_features(train: list[str]) -> Callable[[list[str]], Any]:
+    """The embedded all-MiniLM-L6-v2's normalized sentence embeddings (frozen: nothing is fitted)."""
     from instructerc_hf.retrieval.config import default_encoder
     from instructerc_hf.retrieval.embeddings import load_encoder
 
     encoder = load_encoder(default_encoder(), device="cpu")
-    return {split: encoder.encode(texts, batch_size=64, normalize_embeddings=True, show_progress_bar=False)
-            for split, (texts, _) in data.items()}
+    return lambda texts: encoder.encode(texts, batch_size=64, normalize_embeddings=True, show_progress_bar=False)
 
 
-def fit_lr(data: Texts, features: dict[str, Any], seed: int) -> tuple[list[str], float]:
-    """Logistic regression on ``features``: fit on train, pick C on validation weighted F1, predict test."""
+def fit_lr(data: Texts, featurizer: Featurizer, seed: int) -> tuple[list[str], dict[str, Any]]:
+    """Logistic regression on the features: fit on train, pick C on validation weighted F1, predict test. Returns
+    the predictions and ``C``, ``parameters`` (of the regression), ``fit_seconds`` (features of train and validation
+    and the C search) and ``utterances_per_second`` (test: features and prediction)."""
     from sklearn.linear_model import LogisticRegression
 
     from instructerc_hf.metrics import compute_erc_metrics
 
+    start = time.perf_counter()
+    features = featurizer(data["train"][0])
+    train, validation = features(data["train"][0]), features(data["validation"][0])
     labels = sorted(set(data["train"][1]))
     best: tuple[float, float, Any] | None = None
     for c in C_GRID:
-        model = LogisticRegression(C=c, max_iter=2000, random_state=seed).fit(features["train"], data["train"][1])
-        f1 = compute_erc_metrics(list(model.predict(features["validation"])), data["validation"][1], labels)
+        model = LogisticRegression(C=c, max_iter=2000, random_state=seed).fit(train, data["train"][1])
+        f1 = compute_erc_metrics(list(model.predict(validation)), data["validation"][1], labels)
         if best is None or f1["weighted_f1"] > best[0]:
             best = (f1["weighted_f1"], c, model)
     assert best is not None
-    return list(best[2].predict(features["test"])), best[1]
+    fitted = time.perf_counter()
+    predictions = list(best[2].predict(features(data["test"][0])))
+    return predictions, {"C": best[1], "parameters": int(best[2].coef_.size + best[2].intercept_.size),
+                         "fit_seconds": round(fitted - start, 1),
+                         "utterances_per_second": len(predictions) / (time.perf_counter() - fitted)}
 
 
 def tfidf_lr(data: Texts, seed: int) -> tuple[list[str], float]:
     """TF-IDF + logistic regression: test predictions and the C chosen."""
-    return fit_lr(data, tfidf_features(data), seed)
+    predictions, fitted = fit_lr(data, tfidf_features, seed)
+    return predictions, fitted["C"]
 
 
 def majority(data: Texts) -> str:
@@ -101,7 +109,7 @@ def majority(data: Texts) -> str:
 def fit_baselines(data: Texts, labels: Sequence[str], seed: int, encoder: bool = True
                   ) -> tuple[dict[str, Scores], dict[str, list[str]]]:
     """Each baseline's test scores and predictions (``encoder=False``: without frozen MiniLM + LR). ``majority``
-    adds ``label``; the LR baselines add ``C`` and ``fit_seconds`` (features and the C search)."""
+    adds ``label``; the LR baselines add what :func:`fit_lr` measures."""
     from instructerc_hf.metrics import compute_erc_metrics
 
     gold = data["test"][1]
@@ -110,10 +118,8 @@ def fit_baselines(data: Texts, labels: Sequence[str], seed: int, encoder: bool =
     featurizers: dict[str, Featurizer] = {"tfidf_lr": tfidf_features}
     if encoder:
         featurizers["frozen_minilm_lr"] = minilm_features
-    for name, featurize in featurizers.items():
-        start = time.perf_counter()
-        predictions[name], c = fit_lr(data, featurize(data), seed)
-        extra[name] = {"C": c, "fit_seconds": round(time.perf_counter() - start, 1)}
+    for name, featurizer in featurizers.items():
+        predictions[name], extra[name] = fit_lr(data, featurizer, seed)
     scores = {name: slim_metrics(compute_erc_metrics(p, gold, list(labels))) for name, p in predictions.items()}
     for name, values in extra.items():
         scores[name].update(values)  # type: ignore[typeddict-item]

@@ -32,7 +32,7 @@ def save_fresh_adapter(folder: Path) -> Path:
     from instructerc_hf.tasks import prompt_config_for
 
     model, tokenizer = fresh_adapter(torch.float32)
-    model.save_pretrained(folder)
+    model.save_pretrained(folder)  # type: ignore[operator]
     tokenizer.save_pretrained(folder)  # type: ignore[attr-defined]
     ERCModelConfig(EMBEDDED_BASE_HUB_ID, ["meld"], "original", prompt_config_for(["meld"], "original")).save_pretrained(
         folder)

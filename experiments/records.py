@@ -14,7 +14,7 @@ import platform
 import subprocess
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 from . import REPO
 
@@ -36,7 +36,7 @@ SLIM_KEYS: tuple[str, ...] = (
 
 class Scores(TypedDict, total=False):
     """Test or validation figures (:data:`SLIM_KEYS`); a baseline's also has ``label`` (majority) or ``C`` and
-    ``fit_seconds`` (TF-IDF + LR)."""
+    ``fit_seconds`` (the LR baselines; newer records also ``parameters``)."""
 
     weighted_f1: float
     accuracy: float
@@ -52,6 +52,7 @@ class Scores(TypedDict, total=False):
     label: str
     C: float
     fit_seconds: float
+    parameters: int
 
 
 class Training(TypedDict):
@@ -67,6 +68,7 @@ class Training(TypedDict):
     tokens_per_second: float | None
     validation_history: list[dict[str, Any]]
     best_step: int | None
+    trainable_parameters: NotRequired[int]  # newer records
 
 
 def slim_metrics(metrics: dict[str, Any]) -> Scores:

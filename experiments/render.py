@@ -1,8 +1,8 @@
 """Render the tables of ``docs/RESULTS.md`` and the plot ``docs/results.png`` from the records in
-``experiments/results/*.json``.
+``experiments/results/*.json`` and, for the fair protocol's block, ``experiments/results-whole/*.json``.
 
-    python -m experiments.render [--results-dir experiments/results] [--output docs/RESULTS.md] \\
-        [--plot docs/results.png] [--check]
+    python -m experiments.render [--results-dir experiments/results] [--whole-dir experiments/results-whole] \\
+        [--output docs/RESULTS.md] [--plot docs/results.png] [--check]
 
 The document is hand-written prose around generated blocks: each ``<!-- BEGIN generated:NAME -->`` ...
 ``<!-- END generated:NAME -->`` pair is replaced in place by the table (or list) :data:`BLOCKS` names; the prose is
@@ -20,11 +20,14 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from . import DRIVER, REPO, RESULTS_DIR, corpora
+from . import DRIVER, REPO, RESULTS_DIR, WHOLE_RESULTS_DIR, corpora
 from .benches import BENCHES
 from .figures import NOT_RUN, baseline_on, comparison, fmt_mean_std, mean_test_f1, predicted_shares
+from .markdown import table
 from .plot import plot
+from .protocol import protocol_lines, protocol_rows
 from .records import Record, load_records
+from .shell import rel
 from .variants import VARIANTS, Variant, full_variant, variant
 
 DEFAULT_OUTPUT = REPO / "docs" / "RESULTS.md"
@@ -37,19 +40,12 @@ SETTINGS = ("fraction", "epochs", "stage1_epochs", "max_steps", "window", "max_l
 Runs = list[tuple[str, list[Record]]]
 
 
-def table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> list[str]:
-    """A markdown table."""
-    def line(cells: Sequence[object]) -> str:
-        return "|" + "|".join(f" {c} " if str(c) else " " for c in cells) + "|"
-
-    return [line(header), "|" + "---|" * len(header), *(line(row) for row in rows)]
-
-
 class Report:
     """The records, split by group, and the blocks built from them; commands are numbered as first cited."""
 
-    def __init__(self, records: dict[str, Record]) -> None:
+    def __init__(self, records: dict[str, Record], whole: dict[str, Record] | None = None) -> None:
         self.records = records
+        self.whole = whole or {}
         self.numbers: dict[str, int] = {}
         by_group = {g: [r for r in records.values() if r.group == g] for g in ("baselines", "zero_shot", "speed")}
         self.baselines = {r.dataset: r for r in by_group["baselines"]}
@@ -295,13 +291,22 @@ class Report:
         return table(["dataset", "paper: InstructERC, Llama-2-7B (published)", "ours: InstructERC, SmolLM2-135M, CPU",
                       "TF-IDF + LR", "majority class"], rows)
 
+    def protocol_block(self) -> list[str]:
+        """The fair protocol's methods per dataset (:mod:`experiments.protocol`)."""
+        lines: list[str] = []
+        for c in corpora.CORPORA:
+            rows = protocol_rows(list(self.whole.values()), c.name)
+            if rows:
+                lines += [f"**{c.title}**", "", *protocol_lines(rows, self.cite), ""]
+        return lines[:-1] if lines else [f"*{NOT_RUN}*: no record in `{rel(WHOLE_RESULTS_DIR)}` yet."]
+
     def commands_block(self) -> list[str]:
         return [f"{n}. `{command}`" for command, n in self.numbers.items()]
 
     def blocks(self) -> dict[str, Callable[[], list[str]]]:
         return {"summary": self.summary, "baselines": self.baselines_block, "ablation": self.ablation_block,
                 "comparison": self.comparison_block, "copy": self.copy_block, "speed": self.speed_block,
-                "paper": self.paper_block, "commands": self.commands_block}
+                "paper": self.paper_block, "protocol": self.protocol_block, "commands": self.commands_block}
 
 
 #: The blocks a document holds, in the order of a new document.
@@ -333,9 +338,14 @@ def fill(document: str, report: Report) -> str:
                      document)
 
 
-def render(results_dir: Path, output: Path, plot_path: Path | None) -> str:
+def load_report(results_dir: Path, whole_dir: Path | None) -> Report:
+    """The report of both record folders (no or a missing fair-protocol folder: no such records)."""
+    return Report(load_records(results_dir), load_records(whole_dir) if whole_dir and whole_dir.is_dir() else {})
+
+
+def render(results_dir: Path, output: Path, plot_path: Path | None, whole_dir: Path | None = None) -> str:
     """Rewrite the generated blocks of ``output`` (created when missing) and the plot; return the document."""
-    report = Report(load_records(results_dir))
+    report = load_report(results_dir, whole_dir)
     text = fill(output.read_text(encoding="utf-8") if output.exists() else skeleton(), report)
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(text, encoding="utf-8")
@@ -348,6 +358,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m experiments.render", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--results-dir", type=Path, default=RESULTS_DIR)
+    parser.add_argument("--whole-dir", type=Path, default=WHOLE_RESULTS_DIR,
+                        help="the fair protocol's records (the protocol block)")
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="the document with generated blocks")
     parser.add_argument("--plot", type=Path, default=DEFAULT_PLOT)
     parser.add_argument("--check", action="store_true",
@@ -355,11 +367,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.check:
         current = args.output.read_text(encoding="utf-8")
-        if fill(current, Report(load_records(args.results_dir))) != current:
+        if fill(current, load_report(args.results_dir, args.whole_dir)) != current:
             sys.exit(f"{args.output} is out of date: run python -m experiments.render")
         print(f"{args.output} is up to date")
         return
-    render(args.results_dir, args.output, args.plot)
+    render(args.results_dir, args.output, args.plot, args.whole_dir)
     count = len(list(args.results_dir.glob("*.json")))
     print(f"wrote {os.path.relpath(args.output)} and {os.path.relpath(args.plot)} from {count} record(s)")
 

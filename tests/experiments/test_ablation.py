@@ -6,6 +6,9 @@ import json
 import sys
 from pathlib import Path
 
+import numpy as np
+from safetensors.numpy import save_file
+
 from experiments import ablation
 from experiments.records import Record
 from experiments.run import parse_args
@@ -64,6 +67,8 @@ def test_training_figures_sum_the_stages(tmp_path: Path) -> None:
     (tmp_path / "stage1").mkdir()
     (tmp_path / "stage1" / "trainer_state.json").write_text(json.dumps(state(10, [], 50.0, 4000)))
     (tmp_path / "trainer_state.json").write_text(json.dumps(state(20, [(10, 30.0), (20, 35.0)], 120.0, 8000)))
+    save_file({"a.lora_A.weight": np.zeros((4, 16), np.float32), "a.lora_B.weight": np.zeros((16, 4), np.float32),
+               "score.weight": np.zeros((7, 16), np.float32)}, str(tmp_path / "adapter_model.safetensors"))
     summary = {"arguments": {"training": {"per_device_train_batch_size": 4, "gradient_accumulation_steps": 1}},
                "stages": [{"rows": {"speaker": 40}}, {"rows": {"main": 40, "impact": 40}}]}
     figures = ablation.training_figures(tmp_path, summary)
@@ -72,3 +77,4 @@ def test_training_figures_sum_the_stages(tmp_path: Path) -> None:
     assert (figures["rows_seen"], figures["tokens"], figures["steps"]) == (120, 12000, 30)
     assert figures["tokens_per_second"] == 80.0 and figures["best_step"] == 20
     assert figures["validation_history"] == [{"step": 10, "weighted_f1": 30.0}, {"step": 20, "weighted_f1": 35.0}]
+    assert figures["trainable_parameters"] == 64 + 64 + 112

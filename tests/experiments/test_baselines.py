@@ -23,6 +23,7 @@ def test_fit_baselines_keeps_what_the_record_holds() -> None:
     assert predictions["majority"] == ["joy", "joy"] and predictions["tfidf_lr"] == ["joy", "sadness"]
     assert scores["majority"]["label"] == "joy" and scores["majority"]["accuracy"] == 50.0
     assert scores["tfidf_lr"]["weighted_f1"] == 100.0 and {"C", "fit_seconds"} <= set(scores["tfidf_lr"])
+    assert scores["tfidf_lr"]["parameters"] > 0 and scores["tfidf_lr"]["utterances_per_second"] > 0
     assert list(scores) == ["majority", "tfidf_lr"]
 
 
@@ -30,6 +31,7 @@ def test_frozen_minilm_lr_separates_what_the_encoder_separates() -> None:
     scores, predictions = fit_baselines(data(), ["joy", "sadness"], seed=42, encoder=True)
     assert list(scores) == list(METHODS) and predictions["frozen_minilm_lr"] == ["joy", "sadness"]
     assert scores["frozen_minilm_lr"]["C"] in C_GRID and scores["frozen_minilm_lr"]["fit_seconds"] >= 0
+    assert scores["frozen_minilm_lr"]["parameters"] == 384 + 1  # two labels: one weight per embedding dimension
 
 
 def test_split_texts_cuts_train_to_the_fraction_and_keeps_the_other_splits(corpus) -> None:

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from synthetic import GOLD, ablation, baseline, record, write
 
-from experiments import REPO, RESULTS_DIR
-from experiments.records import Record, load_records
-from experiments.render import BLOCKS, DEFAULT_OUTPUT, Report, fill, render, skeleton, table
+from experiments import REPO, RESULTS_DIR, WHOLE_RESULTS_DIR
+from experiments.records import Record
+from experiments.render import BLOCKS, DEFAULT_OUTPUT, Report, fill, load_report, render, skeleton, table
 
 
 def block(text: str, name: str) -> str:
@@ -30,7 +30,7 @@ def rows(text: str) -> list[list[str]]:
 def test_the_committed_document_is_up_to_date() -> None:
     """docs/RESULTS.md shows what the records hold: rendering it again changes nothing."""
     current = DEFAULT_OUTPUT.read_text(encoding="utf-8")
-    assert fill(current, Report(load_records(RESULTS_DIR))) == current
+    assert fill(current, load_report(RESULTS_DIR, WHOLE_RESULTS_DIR)) == current
 
 
 def test_the_real_numbers(real: dict[str, Record]) -> None:
@@ -96,7 +96,8 @@ def test_missing_experiments_say_how_to_run_them(tmp_path: Path) -> None:
     empty = render(write(tmp_path / "none"), tmp_path / "E.md", None)
     assert "`python -m experiments.run`" in block(empty, "summary")
     assert "`python -m experiments.run baselines ablation`" in block(empty, "comparison")
-    assert set(BLOCKS) == {"summary", "baselines", "ablation", "comparison", "copy", "speed", "paper", "commands"}
+    assert set(BLOCKS) == {"summary", "baselines", "ablation", "comparison", "copy", "speed", "paper", "protocol",
+                           "commands"}
 
 
 def test_the_comparison_uses_the_same_test_utterances(tmp_path: Path) -> None:
