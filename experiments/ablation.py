@@ -12,6 +12,7 @@ import argparse
 import hashlib
 import json
 import math
+import shlex
 import shutil
 import sys
 from pathlib import Path
@@ -31,10 +32,12 @@ SIZE_FLAGS: tuple[str, ...] = ("fraction", "epochs", "stage1_epochs", "max_steps
 
 
 def ablation_settings(args: argparse.Namespace, name: str, seed: int) -> dict[str, Any]:
+    """The settings of one run; ``sft_args`` only when given (the records made without it keep their settings)."""
     sizes = {key: getattr(args, key) for key in SIZE_FLAGS}
     sizes["max_length"] = lookup(name).max_length or args.max_length
     return {"dataset": "meld", "variant": name, "title": lookup(name).title, "seed": seed, **sizes,
-            "recipe": rel(RECIPE), "raw_dir": rel(raw_dir(args, "meld"))}
+            "recipe": rel(args.recipe), "raw_dir": rel(raw_dir(args, "meld")),
+            **({"sft_args": args.sft_args} if args.sft_args else {})}
 
 
 def data_folder(args: argparse.Namespace) -> Path:
@@ -56,7 +59,7 @@ def ensure_data(args: argparse.Namespace) -> tuple[Path, Completed | None]:
 
 def sft_command(args: argparse.Namespace, name: str, seed: int, data: Path, out: Path) -> list[str]:
     """``examples/sft.py`` on the CPU recipe with the variant's options, the seed and the sizes."""
-    command = [sys.executable, "examples/sft.py", "--config", rel(RECIPE), *lookup(name).sft_options(),
+    command = [sys.executable, "examples/sft.py", "--config", rel(args.recipe), *lookup(name).sft_options(),
                "--dataset_path", rel(data), "--window", str(args.window), "--fraction", args.fraction,
                "--max_length", str(lookup(name).max_length or args.max_length), "--max_eval_samples", str(args.eval_samples),
                "--num_train_epochs", str(args.epochs), "--eval_steps", str(1 / args.evals),
@@ -67,7 +70,7 @@ def sft_command(args: argparse.Namespace, name: str, seed: int, data: Path, out:
         command += ["--stage1_epochs", str(args.stage1_epochs)]
         if args.max_steps > 0:
             command += ["--stage1_max_steps", str(args.max_steps)]
-    return command
+    return command + shlex.split(args.sft_args)  # last: they override the recipe and the sizes
 
 
 def evaluate_command(args: argparse.Namespace, name: str, data: Path, out: Path) -> list[str]:
@@ -160,5 +163,9 @@ def ablation_experiment(args: argparse.Namespace, name: str, seed: int) -> Exper
     flags = ["--variants", name, "--seeds", str(seed)]
     for key in SIZE_FLAGS:
         flags += [f"--{key.replace('_', '-')}", str(getattr(args, key))]
+    if args.recipe.resolve() != RECIPE.resolve():
+        flags += ["--recipe", rel(args.recipe)]
+    if args.sft_args:
+        flags += ["--sft-args", args.sft_args]
     return Experiment(f"ablation-{name}-seed{seed}", "ablation", settings, driver_command(args, "ablation", flags),
                       run)

@@ -13,6 +13,7 @@ import math
 import statistics
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from . import RECIPE
@@ -37,11 +38,11 @@ class PlanSizes:
     demonstration: float
 
 
-def recipe_batch() -> int:
-    """Rows per optimizer step of the CPU recipe."""
+def recipe_batch(path: Path = RECIPE) -> int:
+    """Rows per optimizer step of a CPU recipe."""
     import yaml
 
-    recipe = yaml.safe_load(RECIPE.read_text(encoding="utf-8"))
+    recipe = yaml.safe_load(path.read_text(encoding="utf-8"))
     return int(recipe["per_device_train_batch_size"]) * int(recipe.get("gradient_accumulation_steps", 1))
 
 
@@ -170,7 +171,7 @@ def print_estimate(args: argparse.Namespace, experiments: list[Experiment]) -> d
           f"per row: {per_row}; a demonstration adds {sizes.demonstration:.0f}); {sizes.splits['validation']} "
           f"validation, {sizes.splits['test']} test. Calibration: {rel(source)} ({len(calibration)} records), at that "
           "machine's load.")
-    batch = recipe_batch()
+    batch = recipe_batch(args.recipe)
     estimates: dict[str, float | None] = {}
     width = max((len(e.name) for e in experiments), default=0)
     for experiment in experiments:

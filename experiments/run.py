@@ -35,7 +35,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import DATA_DIR, RENDERER, RESULTS_DIR, WORK_DIR, corpora, variants
+from . import DATA_DIR, RECIPE, RENDERER, RESULTS_DIR, WORK_DIR, corpora, variants
 from .ablation import ablation_experiment
 from .benches import BENCHES
 from .groups import Experiment, baselines_experiment, classifier_experiment, speed_experiment, zero_shot_experiment
@@ -105,6 +105,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     where.add_argument("--data-dir", type=Path, default=DATA_DIR, help="the shared raw data (../shared/data)")
     where.add_argument("--results-dir", type=Path, default=RESULTS_DIR, help="where the JSON records go")
     where.add_argument("--work-dir", type=Path, default=WORK_DIR, help="built data, adapters, evaluation outputs")
+    where.add_argument("--recipe", type=Path, default=RECIPE, help="ablation: the examples/sft.py recipe")
     select = parser.add_argument_group("selection")
     select.add_argument("--datasets", nargs="+", choices=corpora.NAMES, default=list(corpora.NAMES))
     select.add_argument("--variants", nargs="+", choices=variants.NAMES, default=list(variants.PLANNED))
@@ -124,6 +125,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     sizes.add_argument("--window", type=int, default=12, help="history window (zero-shot, ablation, bench_training)")
     sizes.add_argument("--max-length", type=int, default=384, help="ablation: tokens per training row")
     sizes.add_argument("--eval-samples", type=int, default=200, help="ablation: validation utterances for selection")
+    sizes.add_argument("--sft-args", default="", help="ablation: more examples/sft.py options, last (they override the "
+                       "recipe and the sizes), e.g. \"--learning_rate 1e-3 --lora_target_modules all-linear\"")
     sizes.add_argument("--evals", type=int, default=2, help="ablation: validation evaluations per run")
     sizes.add_argument("--test-limit", type=int, default=600, help="ablation: first N test utterances (0: all)")
     sizes.add_argument("--limit", type=int, default=200, help="zero-shot: first N test utterances per dataset (0: all)")

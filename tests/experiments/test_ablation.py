@@ -78,3 +78,18 @@ def test_training_figures_sum_the_stages(tmp_path: Path) -> None:
     assert figures["tokens_per_second"] == 80.0 and figures["best_step"] == 20
     assert figures["validation_history"] == [{"step": 10, "weighted_f1": 30.0}, {"step": 20, "weighted_f1": 35.0}]
     assert figures["trainable_parameters"] == 64 + 64 + 112
+
+
+def test_a_search_run_passes_its_recipe_and_options_last(tmp_path: Path) -> None:
+    recipe = tmp_path / "tuned.yaml"
+    recipe.write_text("per_device_train_batch_size: 8\n")
+    extra = "--learning_rate 1e-3 --lora_target_modules all-linear"
+    args = parse_args(["ablation", "--recipe", str(recipe), "--sft-args", extra, "--fraction", "1"])
+    command = ablation.sft_command(args, "plain", 42, tmp_path / "data", tmp_path / "out")
+    assert command[command.index("--config") + 1] == str(recipe) and command[-4:] == extra.split()
+    settings = ablation.ablation_settings(args, "plain", 42)
+    assert settings["sft_args"] == extra and settings["recipe"] == str(recipe)
+    assert "sft_args" not in ablation.ablation_settings(parse_args([]), "plain", 42)
+    planned = ablation.ablation_experiment(args, "plain", 42)
+    assert f"--recipe {recipe} --sft-args '{extra}' --force" in planned.command
+    assert planned.settings != ablation.ablation_experiment(parse_args(["--fraction", "1"]), "plain", 42).settings
