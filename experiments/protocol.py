@@ -72,7 +72,8 @@ class Row:
 
 
 def protocol_rows(records: Sequence[Record], dataset: str) -> list[Row]:
-    """The rows of ``dataset``, best mean test weighted F1 first."""
+    """The rows of ``dataset``: the whole train split first, then smaller fractions, then untrained methods; in
+    each, the best mean test weighted F1 first."""
     rows: dict[tuple[str, str], Row] = {}
 
     def row(title: str, train_data: str) -> Row:
@@ -104,7 +105,14 @@ def protocol_rows(records: Sequence[Record], dataset: str) -> list[Row]:
             found.parameters = record.training.get("trainable_parameters")
             found.add(record, record.variant, record.test, record.validation["weighted_f1"],
                       record.training["train_seconds"] / 60)
-    return sorted(rows.values(), key=lambda r: -r.mean)
+    return sorted(rows.values(), key=lambda r: (-data_share(r.train_data), -r.mean))
+
+
+def data_share(train_data: str) -> float:
+    """The share of the train split a row trained on (0: none), for the order of the table."""
+    from instructerc_hf.mixing import parse_fraction
+
+    return 0.0 if train_data == NO_TRAINING else parse_fraction(train_data)
 
 
 def strongest_other(row: Row, rows: Sequence[Row]) -> Row | None:
