@@ -11,7 +11,8 @@ Each variant runs in a fresh process: the offline SmolLM2-135M-Instruct with a L
 per row, seconds per optimizer step, training tokens per second (non-padding tokens of prompt + completion) and peak
 resident memory: of the whole process and of the timed steps alone (VmHWM after resetting it before the steps).
 
-    python -m experiments.bench_training [--steps 6] [--window 12] [--threads 2] [--precision auto] [--json PATH]
+    python -m experiments.bench_training [--steps 6] [--window 12] [--threads 2] [--precision auto] [--padding-free]
+        [--json PATH]
 
 CPU timings on a shared machine are noisy: compare variants of the same run.
 """
@@ -120,6 +121,7 @@ def run_variant(args: argparse.Namespace) -> dict[str, Any]:
             per_device_train_batch_size=args.batch_size, gradient_accumulation_steps=1, learning_rate=2e-4,
             max_length=None, train_sampling_strategy="sequential", save_strategy="no", report_to=[],
             logging_strategy="steps", logging_steps=1, disable_tqdm=True, seed=args.seed, dataloader_num_workers=0,
+            padding_free=args.padding_free,
         )
         lora = LoraConfig(r=16, lora_alpha=16, lora_dropout=0.05, target_modules=["q_proj", "k_proj", "v_proj"],
                           task_type="CAUSAL_LM")
@@ -131,11 +133,13 @@ def run_variant(args: argparse.Namespace) -> dict[str, Any]:
     timed = slice(args.warmup, steps)
     seconds = sum(e - s for s, e in zip(timer.starts[timed], timer.ends[timed], strict=True))
     tokens = sum(lengths[args.warmup * args.batch_size : steps * args.batch_size])
-    padded = sum(max(lengths[i : i + args.batch_size]) * args.batch_size
-                 for i in range(args.warmup * args.batch_size, steps * args.batch_size, args.batch_size))
+    padded = tokens if args.padding_free else sum(  # the tokens computed: with padding unless padding-free
+        max(lengths[i : i + args.batch_size]) * args.batch_size
+        for i in range(args.warmup * args.batch_size, steps * args.batch_size, args.batch_size))
     return {
         "variant": args.worker,
         "precision": args.precision,
+        "padding_free": args.padding_free,
         "losses": loss_log.losses,
         "tokens_per_row": tokens / (args.steps * args.batch_size),
         "seconds_per_step": seconds / args.steps,
@@ -172,14 +176,16 @@ def worker_command(args: argparse.Namespace, variant: str) -> list[str]:
                str(args.steps), "--warmup", str(args.warmup), "--batch-size", str(args.batch_size), "--window",
                str(args.window), "--threads", str(args.threads), "--seed", str(args.seed), "--precision",
                resolve_precision(args.precision), "--worker", variant]
-    return command + (["--activation-checkpointing"] if args.activation_checkpointing else [])
+    return command + (["--activation-checkpointing"] if args.activation_checkpointing else []) + (
+        ["--padding-free"] if getattr(args, "padding_free", False) else [])
 
 
 def report(args: argparse.Namespace, results: Sequence[dict[str, Any]]) -> None:
     print(f"SmolLM2-135M-Instruct + LoRA (r=16, q/k/v), batch {args.batch_size}, {resolve_precision(args.precision)}, "
           f"{args.threads} threads, "
           f"{args.steps} timed steps after {args.warmup} warm-up, MELD train rows (seed {args.seed})"
-          + (", activation checkpointing" if args.activation_checkpointing else ""))
+          + (", activation checkpointing" if args.activation_checkpointing else "")
+          + (", padding-free" if args.padding_free else ""))
     header = (f"{'prompt':<22}{'tokens/row':>11}{'s/step':>9}{'tokens/s':>10}{'padded tok/s':>14}"
               f"{'peak RSS MiB':>14}{'steps peak MiB':>16}")
     print(header)
@@ -205,6 +211,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--activation-checkpointing", action="store_true",
                         help="recompute activations in the backward pass (less memory, more time)")
+    parser.add_argument("--padding-free", action="store_true",
+                        help="flatten each batch into one row without padding (SFTConfig padding_free)")
     add_precision_option(parser)
     parser.add_argument("--worker", choices=list(TRAINING_PROMPTS), help=argparse.SUPPRESS)
     add_json_option(parser)

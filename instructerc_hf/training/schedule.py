@@ -70,8 +70,9 @@ def check_arguments(training: SFTConfig, model: ModelConfig, tasks: ERCTaskArgum
         raise ValueError("examples/sft.py trains LoRA adapters: use_peft must be true")
     if training.completion_only_loss is False:
         raise ValueError("InstructERC trains on the completion (label and EOS) only: completion_only_loss cannot be false")
-    if training.packing or training.padding_free:
-        raise ValueError("packing and padding_free are not supported: every row is one prompt-completion pair")
+    if training.packing:
+        raise ValueError("packing is not supported: every row is one prompt-completion pair (padding_free: true "
+                         "drops the padding instead)")
     attention = model.attn_implementation
     if tasks.label_eval and training.eval_strategy != "no" and attention not in (None, *EXACT_ATTENTION):
         raise ValueError(f"label_eval scores labels with a 4D attention mask, which attn_implementation={attention!r} "

@@ -26,8 +26,9 @@ models need), so the metrics are the same on all ranks.
 A collator with ``input_columns`` and ``epoch_callback`` (:class:`~instructerc_hf.training.DemonstrationCollator`)
 tokenizes itself: the trainer then skips TRL's dataset preparation (``skip_prepare_dataset``), keeps those columns
 through ``remove_unused_columns`` and registers the collator's epoch callback.
-Packing and padding-free batches are not supported with weights (packing drops every column but ``input_ids`` and
-``labels``; padding-free flattens the batch into one row).
+``padding_free=True`` flattens every batch into one row without padding (:class:`PaddingFreeCollator`, after any
+collator: TRL's, or one that tokenizes); the loss weights follow their tokens. Packing is not supported with weights
+(it drops every column but ``input_ids`` and ``labels``).
 """
 
 from __future__ import annotations
@@ -74,6 +75,30 @@ class LossWeightCollator:
         return batch
 
 
+@dataclass
+class PaddingFreeCollator:
+    """Wrap a collator: flatten its padded batch into one row of the real tokens, with ``position_ids`` restarting
+    at each example and no ``attention_mask``.
+
+    transformers builds the attention mask of such a row from ``position_ids`` (packed sequences: each example sees
+    only itself), so the loss is that of the padded batch without computing a single padding token. Done after
+    padding rather than by TRL's ``padding_free`` collator because TRL refuses it beside a custom collator and
+    without packing; a ``(batch,)`` ``loss_weight`` becomes ``(1, tokens)``, each example's weight on its tokens.
+    """
+
+    collator: Collator
+
+    def __call__(self, examples: list[dict[str, Any]]) -> dict[str, Any]:
+        batch = dict(self.collator(examples))
+        mask = batch.pop("attention_mask").bool()
+        lengths = mask.sum(dim=1)
+        flat = {k: v[mask][None] for k, v in batch.items() if isinstance(v, torch.Tensor) and v.shape == mask.shape}
+        flat["position_ids"] = torch.cat([torch.arange(int(n)) for n in lengths])[None]
+        if LOSS_WEIGHT in batch:
+            flat[LOSS_WEIGHT] = batch[LOSS_WEIGHT].repeat_interleave(lengths)[None]
+        return {**{k: v for k, v in batch.items() if k not in flat}, **flat}
+
+
 def weighted_token_loss(
     log_probs: torch.Tensor,
     label_mask: torch.Tensor,
@@ -84,12 +109,14 @@ def weighted_token_loss(
     """``sum_i w_i * sum_t -log p_it / N``, with ``N = num_items_in_batch`` or the number of labelled tokens.
 
     ``log_probs`` and ``label_mask`` are the ``(batch, seq - 1)`` fields of TRL's fused LM head output (log-probs
-    are zero on ignored positions); ``dft`` applies Dynamic Fine-Tuning's probability scaling like ``SFTTrainer``.
+    are zero on ignored positions); ``weights`` is ``(batch,)``, or ``(batch, seq)`` per token (padding-free rows);
+    ``dft`` applies Dynamic Fine-Tuning's probability scaling like ``SFTTrainer``.
     """
     per_token = -log_probs
     if dft:
         per_token = per_token * log_probs.exp().detach()
-    per_token = per_token * weights.to(per_token)[:, None]
+    weights = weights.to(per_token)
+    per_token = per_token * (weights[:, None] if weights.dim() == 1 else weights[:, 1:])  # token t predicts t + 1
     num_tokens = label_mask.sum() if num_items_in_batch is None else num_items_in_batch
     return per_token.sum() / torch.as_tensor(num_tokens, device=per_token.device).clamp(min=1)
 
@@ -150,6 +177,10 @@ class InstructERCTrainer(SFTTrainer):
                 eval_dataset = {k: with_lengths(d, args.length_column_name) for k, d in eval_dataset.items()} \
                     if isinstance(eval_dataset, dict) else with_lengths(eval_dataset, args.length_column_name)
                 self._collator_columns += (args.length_column_name,)
+        padding_free = bool(getattr(args, "padding_free", False))
+        if padding_free:  # TRL would refuse it beside a collator, and without packing: PaddingFreeCollator does it
+            args = copy.copy(args)
+            args.padding_free = False  # type: ignore[union-attr]
         super().__init__(model, args, data_collator, train_dataset, eval_dataset, **kwargs)
         if self._collator_columns:
             self.add_callback(data_collator.epoch_callback())  # type: ignore[union-attr]
@@ -160,6 +191,9 @@ class InstructERCTrainer(SFTTrainer):
         if _has_loss_weight([train_dataset, *evals]):
             self._check_weights_supported()
         self.data_collator = LossWeightCollator(self.data_collator)
+        if padding_free:
+            self.data_collator = PaddingFreeCollator(self.data_collator)
+            cast(SFTConfig, self.args).padding_free = True  # saved and shown as the user set it
 
     def create_accelerator_and_postprocess(self) -> None:
         """Trainer's Accelerator; FSDP2 also on a CPU process group (:mod:`~instructerc_hf.training.cpu_engines`)."""
@@ -171,7 +205,6 @@ class InstructERCTrainer(SFTTrainer):
         args = cast(SFTConfig, self.args)
         unsupported = {
             "packing": args.packing or bool(args.eval_packing),
-            "padding_free": self.padding_free,
             "compute_loss_func": self.compute_loss_func is not None,
             "label_smoothing_factor": self.label_smoother is not None,
             "MoE router aux loss": self.aux_loss_enabled,
@@ -226,7 +259,9 @@ class InstructERCTrainer(SFTTrainer):
         self._metrics[mode]["entropy"].append((entropy_sum / num_valid).item() if num_valid > 0 else 0.0)
         self._metrics[mode]["mean_token_accuracy"].append((num_correct / num_valid).item() if num_valid > 0 else 0.0)
         if mode == "train":
-            self._total_train_tokens += gather(inputs["attention_mask"].sum()).sum().item() // self._tp_size
+            tokens = inputs["attention_mask"].sum() if "attention_mask" in inputs else torch.tensor(
+                inputs["position_ids"].size(1), device=inputs["position_ids"].device)  # padding-free: all real
+            self._total_train_tokens += gather(tokens).sum().item() // self._tp_size
         self._metrics[mode]["num_tokens"] = [self._total_train_tokens]
 
     def evaluate(

@@ -127,6 +127,14 @@ def test_batches_mask_the_prompt_and_keep_loss_weights(
     assert sorted(by_completion.values()) == pytest.approx([0.1] * 2 + [1.0] * 6)
     direct = collator([{**rows[i]} for i in range(len(rows))])  # called on its own, it keeps the weights too
     assert direct[LOSS_WEIGHT].tolist() == pytest.approx(rows[LOSS_WEIGHT])
+    free = InstructERCTrainer(model=load_causal_lm(tiny_dir), data_collator=collator, train_dataset=rows,
+                              args=sft_config(tmp_path, per_device_train_batch_size=8, padding_free=True,
+                                              seed=trainer.args.seed), processing_class=tokenizer)
+    flat = next(iter(free.get_train_dataloader()))  # the same rows and draws, flattened after the collator
+    assert "attention_mask" not in flat and flat["input_ids"][0].tolist() == batch["input_ids"][
+        batch["attention_mask"].bool()].tolist()
+    assert flat[LOSS_WEIGHT][0].tolist() == pytest.approx(
+        batch[LOSS_WEIGHT].repeat_interleave(batch["attention_mask"].sum(dim=1)).tolist())
 
 
 def test_epoch_follows_the_trainer_state_also_after_a_resume(

@@ -130,9 +130,11 @@ def test_two_processes_shard_batches_and_only_the_main_one_writes(
     assert ERCModelConfig.from_pretrained(out).tasks == [["speaker"], ["main", "impact"]]
 
 
-def test_stage2_continues_the_stage1_adapter(meld_raw: str, tiny_dir: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("padding_free", ["false", "true"])
+def test_stage2_continues_the_stage1_adapter(meld_raw: str, tiny_dir: str, tmp_path: Path, padding_free: str) -> None:
     # one stage-2 step is all warm-up, at learning rate 0: the adapter must come out exactly as stage 1 left it
-    run_sft(*base_args(meld_raw, tiny_dir, tmp_path, "--stage1_max_steps", "2", "--max_steps", "1"))
+    run_sft(*base_args(meld_raw, tiny_dir, tmp_path, "--stage1_max_steps", "2", "--max_steps", "1",
+                       "--padding_free", padding_free))
     stage1 = load_file(tmp_path / STAGE1_DIR / "adapter_model.safetensors")
     final = load_file(tmp_path / "adapter_model.safetensors")
     assert any(k.endswith("lora_B.weight") and v.abs().sum() > 0 for k, v in stage1.items())  # stage 1 trained
@@ -202,6 +204,7 @@ def test_single_stage_plain_baseline_without_evaluation(meld_raw: str, tiny_dir:
         (["--max_length", "48"], PromptTooLongError, "raise max_length"),
         (["--use_peft", "false"], ValueError, "use_peft must be true"),
         (["--label_eval", "false", "--eval_strategy", "steps"], ValueError, "needs label_eval"),
+        (["--packing", "true"], ValueError, "packing is not supported.*padding_free"),
     ],
 )
 def test_bad_input_fails_clearly(

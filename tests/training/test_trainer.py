@@ -139,3 +139,34 @@ def test_weighted_token_loss_formula() -> None:
 def test_rejects_packing_with_loss_weights(tiny_dir: str, tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="packing"):
         make_trainer(InstructERCTrainer, tiny_dir, make_dataset([1.0, 0.1, 1.0, 0.1]), tmp_path, packing=True)
+
+
+@pytest.mark.parametrize("weights", [[1.0, 0.1, 1.0, 0.0], None], ids=["weighted", "unweighted"])
+def test_padding_free_batches_train_exactly_like_padded_ones(tiny_dir: str, tmp_path: Path,
+                                                              weights: list[float] | None) -> None:
+    padded = make_trainer(InstructERCTrainer, tiny_dir, make_dataset(weights), tmp_path)
+    free = make_trainer(InstructERCTrainer, tiny_dir, make_dataset(weights), tmp_path, padding_free=True)
+    rows = [free.train_dataset[i] for i in range(len(free.train_dataset))]
+    batch = free.data_collator(rows)
+    lengths = [len(r["input_ids"]) for r in rows]
+    assert "attention_mask" not in batch and batch["input_ids"].shape == (1, sum(lengths))
+    assert batch["position_ids"][0].tolist() == [p for n in lengths for p in range(n)]
+    assert len(set(lengths)) > 1  # the padded batch really pads
+    if weights is not None:
+        expected = [w for w, n in zip(weights, lengths, strict=True) for _ in range(n)]
+        assert batch[LOSS_WEIGHT][0].tolist() == pytest.approx(expected)
+    loss, grads = loss_and_grads(padded)
+    free_loss, free_grads = loss_and_grads(free)
+    assert free_loss == pytest.approx(loss, rel=1e-5)  # the attention of each example sees only itself
+    for name in grads:
+        torch.testing.assert_close(free_grads[name], grads[name], rtol=1e-4, atol=1e-6, msg=name)
+    fresh = make_trainer(InstructERCTrainer, tiny_dir, make_dataset(weights), tmp_path, padding_free=True)
+    fresh.train()
+    assert fresh.args.padding_free and fresh.state.log_history[0]["num_tokens"] == sum(lengths)  # no padding
+
+
+def test_weighted_token_loss_takes_per_token_weights() -> None:
+    log_probs = torch.tensor([[-1.0, -2.0, -4.0]])  # one padding-free row: tokens 1..3 predicted
+    mask = torch.tensor([[True, True, True]])
+    per_token = torch.tensor([[9.0, 1.0, 1.0, 0.5]])  # the weight of token 0 is never used
+    assert weighted_token_loss(log_probs, mask, per_token).item() == pytest.approx((1 + 2 + 0.5 * 4) / 3)
