@@ -136,6 +136,11 @@ class ERCTaskArguments:
         default=True,
         metadata={"help": "Evaluate weighted F1 etc. by label scoring on the validation split (eval_weighted_f1)."},
     )
+    eval_loss: bool = field(
+        default=True,
+        metadata={"help": "Compute eval_loss at each evaluation (a forward pass over the validation rows); false keeps "
+                          "only the label-scoring metrics, which select the adapter, at a fraction of the time."},
+    )
     eval_pack_tokens: int = field(default=DEFAULT_PACK_TOKENS, metadata={"help": "Tokens per label-scoring forward pass."})
     chat_template: bool = field(
         default=False,

@@ -80,6 +80,9 @@ def check_arguments(training: SFTConfig, model: ModelConfig, tasks: ERCTaskArgum
     metric = (training.metric_for_best_model or "").removeprefix("eval_")
     if training.eval_strategy != "no" and metric in LABEL_METRICS and not tasks.label_eval:
         raise ValueError(f"metric_for_best_model={metric} needs label_eval: true (or select on eval_loss)")
+    if training.eval_strategy != "no" and not tasks.eval_loss and (not tasks.label_eval or metric == "loss"):
+        raise ValueError("eval_loss: false leaves " + ("no metric to evaluate: turn label_eval on" if not
+                         tasks.label_eval else "no eval_loss to select on: metric_for_best_model: weighted_f1"))
 
 
 def apply_global_batch_size(training: SFTConfig, tasks: ERCTaskArguments) -> None:
@@ -156,6 +159,7 @@ def run_stage(
             processing_class=tokenizer,
             peft_config=peft_config,
             label_eval=label_eval,
+            eval_loss=tasks.eval_loss,
             callbacks=callbacks,
         )
     check_engine(trainer.accelerator.distributed_type)

@@ -154,7 +154,8 @@ def _has_loss_weight(datasets: Iterable[Dataset | IterableDataset | None]) -> bo
 class InstructERCTrainer(SFTTrainer):
     """``SFTTrainer`` whose loss weights each example by its ``loss_weight`` column (1.0 when absent).
 
-    Takes ``SFTTrainer``'s arguments plus ``label_eval``. The weight column survives ``remove_unused_columns`` (it is
+    Takes ``SFTTrainer``'s arguments plus ``label_eval`` and ``eval_loss`` (False: evaluation is label scoring
+    alone). The weight column survives ``remove_unused_columns`` (it is
     added to the signature columns) and reaches ``compute_loss`` through :class:`LossWeightCollator`, which wraps any
     collator.
     """
@@ -167,6 +168,7 @@ class InstructERCTrainer(SFTTrainer):
         train_dataset: Dataset | IterableDataset | None = None,
         eval_dataset: Dataset | IterableDataset | dict[str, Dataset | IterableDataset] | None = None,
         label_eval: LabelEvalSet | None = None,
+        eval_loss: bool = True,
         **kwargs: Any,
     ) -> None:
         self._collator_columns: tuple[str, ...] = tuple(getattr(data_collator, "input_columns", ()))
@@ -185,6 +187,7 @@ class InstructERCTrainer(SFTTrainer):
         if self._collator_columns:
             self.add_callback(data_collator.epoch_callback())  # type: ignore[union-attr]
         self.label_eval = label_eval
+        self.eval_loss = eval_loss
         self._score_labels_now = False
         # The raw datasets: preparation with packing drops the weight column
         evals = eval_dataset.values() if isinstance(eval_dataset, dict) else [eval_dataset]
@@ -287,7 +290,13 @@ class InstructERCTrainer(SFTTrainer):
         ignore_keys: list[str] | None = None,
         metric_key_prefix: str = "eval",
     ) -> EvalLoopOutput:
-        """Trainer's loop, plus the label metrics (before ``evaluate`` logs them and calls the callbacks)."""
+        """Trainer's loop, plus the label metrics (before ``evaluate`` logs them and calls the callbacks); without
+        ``eval_loss``, the label metrics alone (no forward pass over the eval rows)."""
+        if self._score_labels_now and not self.eval_loss:
+            metrics = {f"{metric_key_prefix}_{k}": v for k, v in self.label_metrics().items()}
+            assert self.label_eval is not None
+            return EvalLoopOutput(predictions=None, label_ids=None,  # type: ignore[arg-type]  # as Trainer's own
+                                  metrics=metrics, num_samples=len(self.label_eval.prompts))
         output = super().evaluation_loop(dataloader, description, prediction_loss_only, ignore_keys, metric_key_prefix)
         if self._score_labels_now and output.metrics is not None:
             output.metrics.update({f"{metric_key_prefix}_{k}": v for k, v in self.label_metrics().items()})

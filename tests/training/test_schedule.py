@@ -154,6 +154,17 @@ def test_early_stopping_sees_weighted_f1(meld_raw: str, tiny_dir: str, tmp_path:
     ]
 
 
+def test_without_eval_loss_evaluation_is_label_scoring_alone(meld_raw: str, tiny_dir: str, tmp_path: Path) -> None:
+    summary = run_sft(*base_args(
+        meld_raw, tiny_dir, tmp_path, "--stage1_epochs", "0", "--max_steps", "2", "--eval_strategy", "steps",
+        "--eval_steps", "1", "--save_strategy", "steps", "--save_steps", "1", "--load_best_model_at_end", "true",
+        "--max_eval_samples", "4", "--eval_loss", "false",
+    ))
+    evals = [e for e in json.loads((tmp_path / "trainer_state.json").read_text())["log_history"] if "eval_runtime" in e]
+    assert len(evals) == 2 and all("eval_weighted_f1" in e and "eval_loss" not in e for e in evals)
+    assert "eval_loss" not in summary.eval_metrics and "eval_weighted_f1" in summary.eval_metrics
+
+
 def test_retrieved_demonstrations(meld_raw: str, tiny_dir: str, tmp_path: Path) -> None:
     summary = run_sft(*base_args(
         meld_raw, tiny_dir, tmp_path / "run", "--stage1_epochs", "0", "--max_steps", "1", "--eval_strategy", "steps",
@@ -205,6 +216,10 @@ def test_single_stage_plain_baseline_without_evaluation(meld_raw: str, tiny_dir:
         (["--use_peft", "false"], ValueError, "use_peft must be true"),
         (["--label_eval", "false", "--eval_strategy", "steps"], ValueError, "needs label_eval"),
         (["--packing", "true"], ValueError, "packing is not supported.*padding_free"),
+        (["--eval_loss", "false", "--label_eval", "false", "--eval_strategy", "steps",
+          "--metric_for_best_model", "loss"], ValueError, "no metric to evaluate"),
+        (["--eval_loss", "false", "--eval_strategy", "steps", "--metric_for_best_model", "loss"], ValueError,
+         "no eval_loss to select on"),
     ],
 )
 def test_bad_input_fails_clearly(
