@@ -24,6 +24,8 @@ BASELINE_TITLES: dict[str, str] = {"majority": "majority class", "tfidf_lr": "TF
                                    "frozen_minilm_lr": "frozen MiniLM + LR"}
 #: The training-data cell of a method that trains on nothing.
 NO_TRAINING = "none"
+#: The variant every demonstration variant is set against: the same prompt without demonstrations (issue 17).
+WITHOUT_DEMONSTRATIONS = "window"
 
 
 @dataclass
@@ -167,3 +169,27 @@ def protocol_lines(rows: Sequence[Row], cite: Callable[..., str]) -> list[str]:
     return [*table(["method", "train data", "seeds", "test weighted F1", "test accuracy", "validation weighted F1",
                     "vs strongest other, same data (95% CI)", "test utterances", "trained parameters",
                     "training min", "inference utt/s"], cells), "", *comparisons(rows)]
+
+
+def demonstration_lines(rows: Sequence[Row], cite: Callable[..., str]) -> list[str]:
+    """Each demonstration variant's copy rate and test weighted F1 against the window prompt without demonstrations
+    trained on the same data, paired on the same utterances; no such variant: no lines."""
+    lora = {(r.records[0].variant, r.train_data): r for r in rows if r.records[0].group == "ablation"}
+    cells = []
+    for (name, train_data), r in lora.items():
+        if not variant(name).demonstrations:
+            continue
+        base = lora.get((WITHOUT_DEMONSTRATIONS, train_data))
+        gap = "n/a"
+        if base is not None and r.paired and base.paired and base.records[0].test_ids == r.records[0].test_ids:
+            d = paired_bootstrap(r.records[0].test_labels or [], r.predictions, base.predictions, r.labels)
+            gap = f"{d.difference:+.2f} [{d.low:+.2f}, {d.high:+.2f}] ({fmt_mean_std(base.test_f1)} {cite(*base.records)})"
+        copy = [100 * rec.test["demonstration_copy_rate"] for rec in r.records]
+        gold = [100 * rec.test["demonstration_label_accuracy"] for rec in r.records]
+        cells.append([f"{variant(name).title} {cite(*r.records)}", "all" if train_data == "1" else train_data,
+                      len(r.records), fmt_mean_std(copy), fmt_mean_std(gold), fmt_mean_std(r.test_f1), gap])
+    if not cells:
+        return []
+    return table(["demonstration variant", "train data", "seeds", "copy rate (test, %)",
+                  "demonstration label is gold (test, %)", "test weighted F1",
+                  f"vs {variant(WITHOUT_DEMONSTRATIONS).title} without demonstrations, same data (95% CI)"], cells)

@@ -25,7 +25,7 @@ from .benches import BENCHES
 from .figures import NOT_RUN, baseline_on, comparison, fmt_mean_std, mean_test_f1, predicted_shares
 from .markdown import table
 from .plot import plot
-from .protocol import protocol_lines, protocol_rows
+from .protocol import demonstration_lines, protocol_lines, protocol_rows
 from .records import Record, load_records
 from .shell import rel
 from .variants import VARIANTS, Variant, full_variant, variant
@@ -300,13 +300,23 @@ class Report:
                 lines += [f"**{c.title}**", "", *protocol_lines(rows, self.cite), ""]
         return lines[:-1] if lines else [f"*{NOT_RUN}*: no record in `{rel(WHOLE_RESULTS_DIR)}` yet."]
 
+    def demonstrations_block(self) -> list[str]:
+        """The fair protocol's demonstration variants against the window prompt (issue 17)."""
+        lines: list[str] = []
+        for c in corpora.CORPORA:
+            found = demonstration_lines(protocol_rows(list(self.whole.values()), c.name), self.cite)
+            if found:
+                lines += [f"**{c.title}**", "", *found, ""]
+        return lines[:-1] if lines else [f"*{NOT_RUN}*: no demonstration record in `{rel(WHOLE_RESULTS_DIR)}` yet."]
+
     def commands_block(self) -> list[str]:
         return [f"{n}. `{command}`" for command, n in self.numbers.items()]
 
     def blocks(self) -> dict[str, Callable[[], list[str]]]:
         return {"summary": self.summary, "baselines": self.baselines_block, "ablation": self.ablation_block,
                 "comparison": self.comparison_block, "copy": self.copy_block, "speed": self.speed_block,
-                "paper": self.paper_block, "protocol": self.protocol_block, "commands": self.commands_block}
+                "paper": self.paper_block, "protocol": self.protocol_block,
+                "demonstrations": self.demonstrations_block, "commands": self.commands_block}
 
 
 #: The blocks a document holds, in the order of a new document.

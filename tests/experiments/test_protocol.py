@@ -8,7 +8,7 @@ from typing import Any
 from synthetic import record
 
 from experiments.bootstrap import paired_bootstrap
-from experiments.protocol import protocol_lines, protocol_rows, strongest_other
+from experiments.protocol import demonstration_lines, protocol_lines, protocol_rows, strongest_other
 from experiments.render import Report
 from instructerc_hf.metrics import compute_erc_metrics
 
@@ -97,3 +97,26 @@ def test_the_report_renders_the_protocol_block() -> None:
     assert Report({}).protocol_block() == ["*not yet run*: no record in `experiments/results-whole` yet."]
     block = Report({}, {r.experiment: r for r in records()}).protocol_block()
     assert block[0] == "**MELD**" and block[2].startswith("| method |") and block[-1].startswith("- Trained on")
+
+
+def test_each_demonstration_variant_meets_the_window_prompt_on_the_same_data() -> None:
+    base = records()
+    window = [r for r in base if r.experiment.startswith("ablation-window-")]
+    assert protocol_lines and demonstration_lines(protocol_rows(base, "meld"), lambda *r: "") == []
+    copier = guesses(0.2, 9)
+    demos = record("ablation-window_per_label-seed42", "ablation", {
+        "dataset": "meld", "variant": "window_per_label", "seed": 42, "fraction": "1"}, metrics={
+        "test": scores(copier, demonstration_copy_rate=0.9, demonstration_label_accuracy=0.25),
+        "validation": {"weighted_f1": 20.0}, "training": window[0].training}, **paired({"window_per_label": copier}))
+    rows = protocol_rows([*base, demos], "meld")
+    lines = demonstration_lines(rows, lambda *r: f"[{len(r)}]")
+    gap = paired_bootstrap(GOLD, [copier], next(r for r in rows if r.records[0] is window[0]).predictions, LABELS)
+    assert lines[0].startswith("| demonstration variant | train data | seeds | copy rate (test, %) |") and len(lines) == 3
+    assert lines[2].startswith("| window + one demonstration of every label, drawn per epoch (beyond the paper) [1] "
+                               "| all | 1 | 90.00 | 25.00 |")
+    assert gap.difference < 0 and f"{gap.difference:+.2f} [{gap.low:+.2f}, {gap.high:+.2f}] (" in lines[2]
+    assert lines[2].endswith(" [2]) |")  # the window prompt's two seeds, cited
+    block = Report({}, {r.experiment: r for r in [*base, demos]}).demonstrations_block()
+    assert block[0] == "**MELD**" and block[2] == lines[0] and len(block) == 5
+    assert block[4].split("|")[2:7] == lines[2].split("|")[2:7]  # the same cells, with the report's citations
+    assert Report({}).demonstrations_block()[0].startswith("*not yet run*")

@@ -96,7 +96,7 @@ def test_missing_experiments_say_how_to_run_them(tmp_path: Path) -> None:
     empty = render(write(tmp_path / "none"), tmp_path / "E.md", None)
     assert "`python -m experiments.run`" in block(empty, "summary")
     assert "`python -m experiments.run baselines ablation`" in block(empty, "comparison")
-    assert set(BLOCKS) == {"summary", "baselines", "ablation", "comparison", "copy", "speed", "paper", "protocol",
+    assert set(BLOCKS) == {"summary", "baselines", "ablation", "comparison", "copy", "speed", "paper", "protocol", "demonstrations",
                            "commands"}
 
 
