@@ -183,7 +183,8 @@ def run_stage(
 def final_eval_metrics(trainer: InstructERCTrainer) -> dict[str, float]:
     """Validation metrics of the saved adapter: the last evaluation's when it evaluated that adapter, else new ones."""
     state = trainer.state
-    last = next((entry for entry in reversed(state.log_history) if "eval_loss" in entry), None)
+    # eval_runtime: in every evaluation's log entry, also without eval_loss (--eval_loss false)
+    last = next((entry for entry in reversed(state.log_history) if "eval_runtime" in entry), None)
     saved_is_last = not trainer.args.load_best_model_at_end or state.best_global_step in (None, state.global_step)
     if last is not None and last.get("step") == state.global_step and saved_is_last:
         return {k: v for k, v in last.items() if k.startswith("eval_")}
